@@ -6,14 +6,7 @@
 
 /** Failure classes from ARCHITECTURE.md, plus `usage` and `validation` for bad input. */
 export type FailureClass =
-  | "transient"
-  | "verification"
-  | "policy"
-  | "conflict"
-  | "cancelled"
-  | "validation"
-  | "usage"
-  | "internal";
+  "transient" | "verification" | "policy" | "conflict" | "cancelled" | "validation" | "usage" | "internal";
 
 export class PlanwrightError extends Error {
   readonly failureClass: FailureClass;

@@ -21,7 +21,8 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
 /** Sorts by position, then errors before warnings, so output reads top to bottom. */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   return [...list].sort(
-    (a, b) => a.line - b.line || a.col - b.col || (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1),
+    (a, b) =>
+      a.line - b.line || a.col - b.col || (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1),
   );
 }
 

@@ -64,7 +64,10 @@ export const taskSchema = z.strictObject({
   id,
   title: nonEmpty,
   description: z.string().optional(),
-  needs: z.array(id).optional().describe("ids of tasks (in this or an earlier phase) that must be done first"),
+  needs: z
+    .array(id)
+    .optional()
+    .describe("ids of tasks (in this or an earlier phase) that must be done first"),
   edit: editSchema.optional().describe("Claude changes code in these files following the instructions"),
   run: nonEmpty.optional().describe("a shell command"),
   write: writeSchema.optional().describe("literal file content"),
@@ -135,7 +138,10 @@ export function parseDuration(text: string): number | undefined {
 
 /** The JSON Schema of the plan file, for editors (`# yaml-language-server: $schema=…`). */
 export function planJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(planSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(planSchema, { io: "input", target: "draft-2020-12" }) as Record<
+    string,
+    unknown
+  >;
   return {
     $schema: schema["$schema"],
     title: "Planwright plan",
