@@ -1,0 +1,51 @@
+/**
+ * The `planwright` command line, built with commander. Each command lives in src/cli/commands/ and
+ * registers itself here; a command's action returns its exit status instead of exiting, so the
+ * whole CLI runs in-process in tests.
+ */
+import { Command, CommanderError } from "commander";
+import { PlanwrightError, messageOf } from "../errors.js";
+import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "./io.js";
+import { registerSchema } from "./commands/schema.js";
+
+export const VERSION = "0.1.0";
+
+/** A command's action: resolves to the process exit status. */
+export type CommandRunner = (io: CliIO) => Promise<number>;
+
+/** Builds the program; `setExit` receives the exit status of the command that ran. */
+export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command("planwright")
+    .description("Review AI-generated plans in pull requests, execute them one commit per task, undo them.")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError("(run with --help for usage)");
+  const run = (runner: CommandRunner) => async () => setExit(await runner(io));
+  registerSchema(program, run);
+  return program;
+}
+
+/** Registers one command on the program; `run` wraps its runner so the exit status is kept. */
+export type Register = (program: Command, run: (runner: CommandRunner) => () => Promise<void>) => void;
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with code 0; parse errors were already printed by commander
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof PlanwrightError) {
+      io.err(`planwright: ${error.message}\n`);
+      return error.failureClass === "usage" ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    io.err(`planwright: internal error: ${messageOf(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
