@@ -21,13 +21,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run with --help for usage)");
-  const run = (runner: CommandRunner) => async () => setExit(await runner(io));
+  const run = async (runner: CommandRunner) => setExit(await runner(io));
   registerSchema(program, run);
   return program;
 }
 
-/** Registers one command on the program; `run` wraps its runner so the exit status is kept. */
-export type Register = (program: Command, run: (runner: CommandRunner) => () => Promise<void>) => void;
+/**
+ * Registers one command on the program. Call `run(runner)` inside the commander action: it runs the
+ * runner with the CLI's IO and keeps its exit status, e.g.
+ * `.action((file, opts) => run(async (io) => { …; return 0; }))`.
+ */
+export type Register = (program: Command, run: (runner: CommandRunner) => Promise<void>) => void;
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
 export async function main(argv: string[], io: CliIO): Promise<number> {

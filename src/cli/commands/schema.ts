@@ -6,7 +6,7 @@ export const registerSchema: Register = (program, run) => {
   program
     .command("schema")
     .description("print the JSON Schema of the plan file (for editor completion)")
-    .action(
+    .action(() =>
       run(async (io) => {
         io.out(JSON.stringify(planJsonSchema(), null, 2) + "\n");
         return 0;
