@@ -1,0 +1,300 @@
+/**
+ * The engine's Workspace port over the git CLI. Every operation either completes or leaves the
+ * working copy as it was: conflicts abort the revert or cherry-pick before we report them, and
+ * nothing is ever force-pushed.
+ */
+import { mkdtemp, rm, stat, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { CommitRequest, HistoryCommit, Workspace } from "../engine/ports.js";
+import { ConflictError, PlanwrightError, UsageError } from "../errors.js";
+import { DEFAULT_IDENTITY, GitCommandError, runGit, type GitIdentity, type GitResult } from "./run-git.js";
+import { LOG_FORMAT, formatCommitMessage, parseLog } from "./trailers.js";
+
+export interface WorkspaceOptions {
+  /** Author and committer of Planwright's commits; "Planwright <planwright@users.noreply.github.com>" by default. */
+  identity?: GitIdentity;
+}
+
+/** A worktree made by GitWorkspace.worktree(); dispose() removes it. */
+export type DisposableWorkspace = GitWorkspace & { dispose(): Promise<void> };
+
+/** Workspace over a git working tree (the main one or a linked worktree). */
+export class GitWorkspace implements Workspace {
+  readonly root: string;
+  readonly identity: GitIdentity;
+  /** Operations on one working tree are serialised: git's index lock admits one writer. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(root: string, options: WorkspaceOptions = {}) {
+    this.root = root;
+    this.identity = options.identity ?? DEFAULT_IDENTITY;
+  }
+
+  /** Runs git in this working tree (after any operation already under way). */
+  git(args: readonly string[], options: { input?: string; okCodes?: number[] } = {}): Promise<GitResult> {
+    return this.exclusive(() => this.raw(args, options));
+  }
+
+  private raw(
+    args: readonly string[],
+    options: { input?: string; okCodes?: number[] } = {},
+  ): Promise<GitResult> {
+    return runGit(this.root, args, { ...options, identity: this.identity });
+  }
+
+  private async out(args: readonly string[]): Promise<string> {
+    return (await this.raw(args)).stdout.trim();
+  }
+
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(operation, operation);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  head(): Promise<string> {
+    return this.exclusive(() => this.out(["rev-parse", "--verify", "HEAD^{commit}"]));
+  }
+
+  tree(rev = "HEAD"): Promise<string> {
+    return this.exclusive(() => this.out(["rev-parse", "--verify", `${rev}^{tree}`]));
+  }
+
+  blobOf(path: string): Promise<string> {
+    return this.exclusive(async () => {
+      try {
+        return await this.out(["hash-object", "--", path]);
+      } catch (error) {
+        throw new PlanwrightError("usage", `cannot read ${path}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    });
+  }
+
+  history(since?: string): Promise<HistoryCommit[]> {
+    return this.exclusive(async () => {
+      const unborn = await this.raw(["rev-parse", "--verify", "--quiet", "HEAD"], { okCodes: [1] });
+      if (unborn.code !== 0) return [];
+      const range = since ? `${since}..HEAD` : "HEAD";
+      const { stdout } = await this.raw(["log", "-z", "--reverse", "--topo-order", LOG_FORMAT, range, "--"]);
+      return parseLog(stdout);
+    });
+  }
+
+  changedPaths(): Promise<string[]> {
+    return this.exclusive(() => this.changedPathsNow());
+  }
+
+  private async changedPathsNow(): Promise<string[]> {
+    const { stdout } = await this.raw([
+      "--no-optional-locks",
+      "status",
+      "--porcelain=v1",
+      "-z",
+      "--untracked-files=all",
+      "--ignore-submodules=none",
+    ]);
+    const entries = stdout.split("\0");
+    const paths = new Set<string>();
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] ?? "";
+      if (entry.length < 4) continue;
+      paths.add(entry.slice(3));
+      // a rename or copy is followed by its source path
+      if (entry[0] === "R" || entry[0] === "C") paths.add(entries[++i] ?? "");
+    }
+    paths.delete("");
+    return [...paths].sort();
+  }
+
+  commit(request: CommitRequest): Promise<string | undefined> {
+    return this.exclusive(async () => {
+      // -A stages additions, changes and deletions; .gitignore'd files are never staged
+      await this.raw(["add", "-A", "--", "."]);
+      const staged = await this.raw(["diff", "--cached", "--quiet", "--no-ext-diff"], { okCodes: [1] });
+      if (staged.code === 0 && !request.allowEmpty) return undefined;
+      await this.commitStaged(formatCommitMessage(request.title, request.body, request.trailers), true);
+      return this.out(["rev-parse", "HEAD"]);
+    });
+  }
+
+  /** Commits the index with `message`; hooks are skipped because the engine verifies on its own. */
+  private async commitStaged(message: string, allowEmpty: boolean): Promise<void> {
+    const args = ["commit", "--quiet", "--no-verify", "--cleanup=whitespace", "-F", "-"];
+    if (allowEmpty) args.push("--allow-empty");
+    await this.raw(args, { input: message });
+  }
+
+  /**
+   * Throws away every uncommitted change. Ignored files are the user's and stay. A leftover
+   * `index.lock` is removed only when the caller knows a crashed process of ours left it.
+   */
+  discard(options: { staleLockIsOurs?: boolean } = {}): Promise<void> {
+    return this.exclusive(async () => {
+      if (options.staleLockIsOurs) {
+        const gitDir = await this.out(["rev-parse", "--absolute-git-dir"]);
+        await unlink(join(gitDir, "index.lock")).catch(() => undefined);
+      }
+      await this.abortSequencer();
+      await this.raw(["reset", "--quiet", "--hard", "HEAD"]);
+      await this.raw(["clean", "-f", "-d", "--quiet", "--", "."]);
+    });
+  }
+
+  /** Ends a revert or cherry-pick left half-way, if any. */
+  private async abortSequencer(): Promise<void> {
+    for (const sub of ["cherry-pick", "revert"]) {
+      await this.raw([sub, "--abort"]).catch(() => undefined);
+    }
+  }
+
+  revert(sha: string, title: string, trailers: [string, string][]): Promise<string> {
+    return this.exclusive(async () => {
+      const target = await this.verifyCommit(sha);
+      try {
+        await this.raw(["revert", "--no-commit", "--no-rerere-autoupdate", target]);
+      } catch (error) {
+        const files = await this.conflictedFiles();
+        await this.raw(["revert", "--abort"]).catch(() => this.raw(["reset", "--quiet", "--merge"]));
+        throw conflictOr(error, `reverting ${short(target)} conflicts with later changes`, files);
+      }
+      const body = `This reverts commit ${target}.`;
+      await this.commitStaged(formatCommitMessage(title, body, trailers), true);
+      // the sequencer state of --no-commit is done with once the commit exists
+      await this.raw(["revert", "--quit"]).catch(() => undefined);
+      return this.out(["rev-parse", "HEAD"]);
+    });
+  }
+
+  resetHard(sha: string): Promise<void> {
+    return this.exclusive(async () => {
+      const target = await this.verifyCommit(sha);
+      await this.abortSequencer();
+      await this.raw(["reset", "--quiet", "--hard", target]);
+    });
+  }
+
+  worktree(rev: string): Promise<DisposableWorkspace> {
+    return this.exclusive(async () => {
+      const target = await this.verifyCommit(rev);
+      const parent = await mkdtemp(join(tmpdir(), "planwright-wt-"));
+      const path = join(parent, "tree");
+      try {
+        await this.raw(["worktree", "add", "--quiet", "--detach", path, target]);
+      } catch (error) {
+        await rm(parent, { recursive: true, force: true });
+        throw error;
+      }
+      const child = new GitWorkspace(path, { identity: this.identity }) as DisposableWorkspace;
+      let disposed = false;
+      child.dispose = async () => {
+        if (disposed) return;
+        disposed = true;
+        await this.git(["worktree", "remove", "--force", "--force", path]).catch(() => undefined);
+        await rm(parent, { recursive: true, force: true });
+        await this.git(["worktree", "prune"]).catch(() => undefined);
+      };
+      return child;
+    });
+  }
+
+  cherryPick(sha: string): Promise<string> {
+    return this.exclusive(async () => {
+      const target = await this.verifyCommit(sha);
+      try {
+        await this.raw([
+          "cherry-pick",
+          "--allow-empty",
+          "--keep-redundant-commits",
+          "--no-rerere-autoupdate",
+          target,
+        ]);
+      } catch (error) {
+        const files = await this.conflictedFiles();
+        await this.raw(["cherry-pick", "--abort"]).catch(() => this.raw(["reset", "--quiet", "--merge"]));
+        throw conflictOr(error, `applying ${short(target)} conflicts with the branch`, files);
+      }
+      return this.out(["rev-parse", "HEAD"]);
+    });
+  }
+
+  push(remote: string, branch: string): Promise<void> {
+    return this.exclusive(async () => {
+      try {
+        await this.raw(["push", "--porcelain", "--", remote, `HEAD:refs/heads/${branch}`]);
+      } catch (error) {
+        const rejected =
+          error instanceof GitCommandError &&
+          /non-fast-forward|fetch first|\[rejected\]/.test(error.stdout + error.stderr);
+        if (!rejected) throw error;
+        throw new ConflictError(
+          `push to ${remote}/${branch} was rejected (not a fast-forward): ${await this.whoMoved(remote, branch)}`,
+          { cause: error },
+        );
+      }
+    });
+  }
+
+  /** Describes the remote branch's head commit: who moved the branch under us. */
+  private async whoMoved(remote: string, branch: string): Promise<string> {
+    try {
+      await this.raw(["fetch", "--quiet", "--no-tags", "--", remote, `refs/heads/${branch}`]);
+      const line = await this.out(["log", "-1", "--format=%h%x00%an <%ae>%x00%s", "FETCH_HEAD"]);
+      const [sha, who, subject] = line.split("\0");
+      return `the branch now ends at ${sha} "${subject}" by ${who}; fetch it and re-run`;
+    } catch {
+      return "the remote branch has commits this one does not have; fetch it and re-run";
+    }
+  }
+
+  private async verifyCommit(rev: string): Promise<string> {
+    try {
+      return await this.out(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
+    } catch (error) {
+      throw new PlanwrightError("usage", `no such commit: ${rev}`, { cause: error });
+    }
+  }
+
+  private async conflictedFiles(): Promise<string[]> {
+    const r = await this.raw(["diff", "--name-only", "-z", "--diff-filter=U"]).catch(() => undefined);
+    return (r?.stdout ?? "").split("\0").filter((p) => p !== "");
+  }
+}
+
+function short(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+/** A ConflictError naming the files when git stopped on conflicts; the original error otherwise. */
+function conflictOr(error: unknown, what: string, files: string[]): unknown {
+  if (files.length === 0) return error;
+  return new ConflictError(`${what}: conflicting files ${files.join(", ")}`, { cause: error });
+}
+
+/**
+ * Opens the git working tree containing `dir` (any folder inside it). Fails with a one-line
+ * UsageError when `dir` does not exist or is not inside a git working tree.
+ */
+export async function openWorkspace(dir: string, options: WorkspaceOptions = {}): Promise<GitWorkspace> {
+  const abs = resolve(dir);
+  const info = await stat(abs).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`no such directory: ${dir}`);
+  let top: string;
+  try {
+    top = (await runGit(abs, ["rev-parse", "--show-toplevel"], options)).stdout.trim();
+  } catch (error) {
+    if (error instanceof GitCommandError) {
+      throw new UsageError(
+        `${dir} is not inside a git working tree (${error.message.replace(/^git \S+ failed: /, "")})`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+  if (top === "") throw new UsageError(`${dir} is not inside a git working tree`);
+  return new GitWorkspace(top, options);
+}
