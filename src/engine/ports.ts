@@ -39,6 +39,8 @@ export interface Workspace {
   readonly root: string;
   /** Sha of HEAD. */
   head(): Promise<string>;
+  /** Absolute path of this working tree's git directory (where the engine keeps its run marker). */
+  gitDir(): Promise<string>;
   /** Tree sha of a commit (HEAD by default): lets tests and rollback compare trees byte for byte. */
   tree(rev?: string): Promise<string>;
   /** Git blob sha of a file's current content in the working tree (`git hash-object`). */

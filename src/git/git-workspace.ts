@@ -57,6 +57,10 @@ export class GitWorkspace implements Workspace {
     return this.exclusive(() => this.out(["rev-parse", "--verify", "HEAD^{commit}"]));
   }
 
+  gitDir(): Promise<string> {
+    return this.exclusive(() => this.out(["rev-parse", "--absolute-git-dir"]));
+  }
+
   tree(rev = "HEAD"): Promise<string> {
     return this.exclusive(() => this.out(["rev-parse", "--verify", `${rev}^{tree}`]));
   }
