@@ -21,6 +21,8 @@ export interface TaskState {
   sha?: string;
   /** The commit that reverted it, while reverted. */
   revertSha?: string;
+  /** Index in the history given to deriveState of the task's latest commit: orders reverts. */
+  position?: number;
 }
 
 export interface ExecutionState {
@@ -54,7 +56,7 @@ export function deriveState(plan: Plan, planBlob: string, history: readonly Hist
   const stale = new Map<string, HistoryCommit>();
   let started = false;
 
-  for (const commit of history) {
+  for (const [position, commit] of history.entries()) {
     const t = commit.trailers;
     if (t[TRAILER_PLAN] !== plan.id || (t[TRAILER_TASK] === undefined && t[TRAILER_REVERT] === undefined)) {
       if (started) foreign.push(commit);
@@ -66,7 +68,7 @@ export function deriveState(plan: Plan, planBlob: string, history: readonly Hist
       stale.delete(revertOf);
       const state = tasks.get(revertOf);
       // undoing a task of an earlier version of the plan leaves nothing to track
-      if (state) tasks.set(revertOf, { status: "reverted", sha: state.sha, revertSha: commit.sha });
+      if (state) tasks.set(revertOf, { ...state, status: "reverted", revertSha: commit.sha });
       continue;
     }
     const taskId = t[TRAILER_TASK] ?? "";
@@ -78,7 +80,7 @@ export function deriveState(plan: Plan, planBlob: string, history: readonly Hist
       // a task of an earlier version of the plan: reported below unless reverted later
       continue;
     }
-    tasks.set(taskId, { status: "done", sha: commit.sha });
+    tasks.set(taskId, { status: "done", sha: commit.sha, position });
   }
 
   const [first] = stale.entries();

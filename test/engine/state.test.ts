@@ -58,8 +58,8 @@ describe("deriveState", () => {
     const a = task("a");
     const b = task("b");
     const state = deriveState(plan, BLOB, [commit({}, "plan file"), a, b]);
-    expect(state.tasks.get("a")).toEqual({ status: "done", sha: a.sha });
-    expect(state.tasks.get("b")).toEqual({ status: "done", sha: b.sha });
+    expect(state.tasks.get("a")).toEqual({ status: "done", sha: a.sha, position: 1 });
+    expect(state.tasks.get("b")).toEqual({ status: "done", sha: b.sha, position: 2 });
     expect(state.tasks.get("c")).toEqual({ status: "pending" });
     expect(state.done).toBe(2);
   });
@@ -69,11 +69,11 @@ describe("deriveState", () => {
     const b = task("b");
     const rb = revert("b");
     let state = deriveState(plan, BLOB, [a, b, rb]);
-    expect(state.tasks.get("b")).toEqual({ status: "reverted", sha: b.sha, revertSha: rb.sha });
+    expect(state.tasks.get("b")).toEqual({ status: "reverted", sha: b.sha, revertSha: rb.sha, position: 1 });
     expect(state.done).toBe(1);
     const b2 = task("b");
     state = deriveState(plan, BLOB, [a, b, rb, b2]);
-    expect(state.tasks.get("b")).toEqual({ status: "done", sha: b2.sha });
+    expect(state.tasks.get("b")).toEqual({ status: "done", sha: b2.sha, position: 3 });
     expect(state.done).toBe(2);
   });
 
