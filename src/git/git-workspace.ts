@@ -232,7 +232,7 @@ export class GitWorkspace implements Workspace {
         const rejected =
           error instanceof GitCommandError &&
           /non-fast-forward|fetch first|\[rejected\]/.test(error.stdout + error.stderr);
-        if (!rejected) throw error;
+        if (!rejected) throw pushFailure(error, remote, branch);
         throw new ConflictError(
           `push to ${remote}/${branch} was rejected (not a fast-forward): ${await this.whoMoved(remote, branch)}`,
           { cause: error },
@@ -265,6 +265,16 @@ export class GitWorkspace implements Workspace {
     const r = await this.raw(["diff", "--name-only", "-z", "--diff-filter=U"]).catch(() => undefined);
     return (r?.stdout ?? "").split("\0").filter((p) => p !== "");
   }
+}
+
+/** A failed push, with the remote's reason from `--porcelain` output when it gave one. */
+function pushFailure(error: unknown, remote: string, branch: string): unknown {
+  if (!(error instanceof GitCommandError)) return error;
+  const reason = /^!\t[^\t]*\t(.*)$/m.exec(error.stdout)?.[1]?.trim();
+  if (!reason) return error;
+  return new PlanwrightError("internal", `git push to ${remote}/${branch} failed: ${reason}`, {
+    cause: error,
+  });
 }
 
 function short(sha: string): string {

@@ -9,7 +9,10 @@ const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
 
 /** A one-line version of free text: trailers and subjects cannot span lines. */
 function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+  return text
+    .replace(/\0/g, "")
+    .replace(/\s*[\r\n]+\s*/g, " ")
+    .trim();
 }
 
 /**
@@ -23,7 +26,11 @@ export function formatCommitMessage(
 ): string {
   const subject = oneLine(title) || "(untitled)";
   const parts = [subject];
-  const text = body.replace(/^\s*\n/, "").trimEnd();
+  // git cannot store NUL in a message; it would cut the message short
+  const text = body
+    .replace(/\0/g, "")
+    .replace(/^\s*\n/, "")
+    .trimEnd();
   if (text !== "") parts.push(text);
   if (trailers.length > 0) {
     const lines = trailers.map(([key, value]) => {

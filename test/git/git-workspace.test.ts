@@ -268,3 +268,37 @@ describe("GitWorkspace", () => {
     expect((error as Error).message).not.toContain("\n");
   });
 });
+
+describe("GitWorkspace push refusals", () => {
+  let repo: TestRepo;
+  afterEach(async () => {
+    await repo.cleanup();
+  });
+
+  it("reports a refusal by the remote with its reason", async () => {
+    repo = await createTestRepo();
+    const hook = join(repo.remote, "hooks", "pre-receive");
+    await writeFile(hook, "#!/bin/sh\necho 'branch is protected' >&2\nexit 1\n", { mode: 0o755 });
+    const ws = await openWorkspace(repo.dir);
+    await repo.write({ "a.txt": "x\n" });
+    await ws.commit({ title: "x", body: "", trailers: [] });
+    const error = await ws.push("origin", "main").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlanwrightError);
+    expect(error).not.toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toBe(
+      "git push to origin/main failed: [remote rejected] (pre-receive hook declined)",
+    );
+  });
+
+  it("knows its git directory, per worktree", async () => {
+    repo = await createTestRepo();
+    const ws = await openWorkspace(repo.dir);
+    expect(await ws.gitDir()).toBe(join(ws.root, ".git"));
+    const wt = await ws.worktree(await ws.head());
+    try {
+      expect(await wt.gitDir()).toMatch(/\.git\/worktrees\/[^/]+$/);
+    } finally {
+      await wt.dispose();
+    }
+  });
+});
