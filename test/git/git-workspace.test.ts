@@ -302,3 +302,43 @@ describe("GitWorkspace push refusals", () => {
     }
   });
 });
+
+describe("GitWorkspace odd inputs", () => {
+  let repo: TestRepo;
+  beforeEach(async () => {
+    repo = await createTestRepo();
+  });
+  afterEach(async () => {
+    await repo.cleanup();
+  });
+
+  it("handles file names with spaces, non-ASCII characters and newlines", async () => {
+    const ws = await openWorkspace(repo.dir);
+    const names = ["sp ace.txt", "ünï cödé.md", "new\nline.txt", 'quo"te.txt'];
+    await repo.write(Object.fromEntries(names.map((n) => [n, "x\n"])));
+    expect(await ws.changedPaths()).toEqual([...names].sort());
+    const sha = await ws.commit({ title: "odd names", body: "", trailers: [] });
+    expect(
+      (await repo.git("show", "-z", "--name-only", "--format=", sha!)).split("\0").filter(Boolean).sort(),
+    ).toEqual([...names].sort());
+  });
+
+  it("serialises concurrent operations on one working tree", async () => {
+    const ws = await openWorkspace(repo.dir);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        await repo.write({ [`f${i}.txt`]: `${i}\n` });
+        return Promise.all([
+          ws.commit({ title: `c${i}`, body: "", trailers: [] }),
+          ws.changedPaths(),
+          ws.history(),
+        ]);
+      }),
+    );
+    expect(results.every(([sha]) => sha === undefined || /^[0-9a-f]{40}$/.test(sha))).toBe(true);
+    expect(await ws.changedPaths()).toEqual([]);
+    expect(await repo.git("ls-files")).toBe(
+      ["README.md", ...Array.from({ length: 8 }, (_, i) => `f${i}.txt`)].join("\n"),
+    );
+  });
+});
