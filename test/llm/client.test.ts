@@ -1,0 +1,295 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Clock, Usage } from "../../src/engine/ports.js";
+import {
+  CancelledError,
+  PlanwrightError,
+  PolicyError,
+  TransientError,
+  UsageError,
+} from "../../src/errors.js";
+import { createModelClient, type ModelClientOptions } from "../../src/llm/client.js";
+import { cacheReadShare } from "../../src/llm/usage.js";
+import { startFakeMessagesServer, type FakeMessagesServer } from "./fake-messages-server.js";
+
+const KEY = "sk-ant-api03-test-key-0123456789abcdef";
+
+/** A clock that records requested sleeps and returns at once. */
+function fakeClock(): Clock & { sleeps: number[] } {
+  let now = 1_700_000_000_000;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+}
+
+let server: FakeMessagesServer;
+let clock: ReturnType<typeof fakeClock>;
+
+beforeEach(async () => {
+  server = await startFakeMessagesServer();
+  clock = fakeClock();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+function client(extra: Partial<ModelClientOptions> = {}) {
+  return createModelClient({
+    apiKey: KEY,
+    baseURL: server.url,
+    model: "claude-sonnet-4-6",
+    clock,
+    maxRetries: 0,
+    retry: { baseMs: 1000, random: () => 0.5 },
+    onWarning: () => {},
+    ...extra,
+  });
+}
+
+const hello = { max_tokens: 100, messages: [{ role: "user" as const, content: "Say hello" }] };
+
+async function failureOf(promise: Promise<unknown>): Promise<PlanwrightError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(PlanwrightError);
+    return error as PlanwrightError;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("createModelClient against the fake Messages API", () => {
+  it("returns the message with usage and cost, and sends the key and model", async () => {
+    server.enqueue({ content: "Hello there!", usage: { input_tokens: 1000, output_tokens: 2000 } });
+    const seen: Usage[] = [];
+    const c = client({ onUsage: (u) => seen.push(u) });
+    const { message, usage } = await c.create(hello);
+    expect(message.content[0]).toMatchObject({ type: "text", text: "Hello there!" });
+    expect(message.stop_reason).toBe("end_turn");
+    // Sonnet: $3 in, $15 out per million tokens.
+    expect(usage).toEqual({
+      inputTokens: 1000,
+      outputTokens: 2000,
+      cacheWriteTokens: 0,
+      cacheReadTokens: 0,
+      costUsd: 0.033,
+    });
+    expect(seen).toEqual([usage]);
+    expect(c.totalUsage()).toEqual(usage);
+    const request = server.requests[0]!;
+    expect(request.body.model).toBe("claude-sonnet-4-6");
+    expect(request.body.messages).toEqual(hello.messages);
+    expect(`${request.headers["x-api-key"] ?? ""} ${request.headers["authorization"] ?? ""}`).toContain(KEY);
+  });
+
+  it("returns tool_use blocks with stop_reason tool_use", async () => {
+    server.enqueue({ content: [{ type: "tool_use", name: "read_file", input: { path: "a.ts" } }] });
+    const { message } = await client().create(hello);
+    expect(message.stop_reason).toBe("tool_use");
+    expect(message.content[0]).toMatchObject({
+      type: "tool_use",
+      name: "read_file",
+      input: { path: "a.ts" },
+    });
+  });
+
+  it("waits as long as a 429's retry-after says, then succeeds", async () => {
+    server.enqueue({ status: 429, retryAfter: 2 }, { content: "ok" });
+    const { message } = await client().create(hello);
+    expect(message.content[0]).toMatchObject({ text: "ok" });
+    expect(clock.sleeps).toEqual([2000]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("lets the SDK's own retries absorb a short 429 and a 500", async () => {
+    server.enqueue(
+      { status: 429, retryAfter: 0.01 },
+      { status: 500, headers: { "retry-after-ms": "5" } },
+      { content: "ok" },
+    );
+    const { message } = await client({ maxRetries: 2 }).create(hello);
+    expect(message.content[0]).toMatchObject({ text: "ok" });
+    expect(server.requests).toHaveLength(3);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it.each([
+    ["529 overloaded", { status: 529 }],
+    ["500", { status: 500 }],
+    ["503", { status: 503 }],
+    ["a dropped connection", { drop: true as const }],
+  ])("retries after %s with jittered backoff, then succeeds", async (_name, fault) => {
+    server.enqueue(fault, { content: "recovered" });
+    const { message } = await client().create(hello);
+    expect(message.content[0]).toMatchObject({ text: "recovered" });
+    // base 1000 ms, equal jitter with random 0.5: 500 + 250.
+    expect(clock.sleeps).toEqual([750]);
+  });
+
+  it("backs off exponentially and gives up after the attempt cap with a TransientError", async () => {
+    server.enqueue({ status: 529 }, { status: 529 }, { status: 529 }, { content: "too late" });
+    const error = await failureOf(
+      client({ retry: { attempts: 3, baseMs: 1000, random: () => 0 } }).create(hello),
+    );
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toBe("gave up after 3 attempt(s): the Anthropic API is overloaded (529)");
+    expect(clock.sleeps).toEqual([500, 1000]);
+    expect(server.requests).toHaveLength(3);
+    expect(server.pending()).toBe(1);
+  });
+
+  it("gives up at once when the server asks for a wait beyond the total-wait cap", async () => {
+    server.enqueue({ status: 429, retryAfter: 600 }, { content: "never" });
+    const error = await failureOf(client().create(hello));
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toMatch(
+      /^gave up after 1 attempt\(s\): the next wait \(600s\) would pass the 120s limit/,
+    );
+    expect((error as TransientError).retryAfterMs).toBe(600_000);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it("stops with a policy error on a 429 without retry-after (spend limit), without retrying", async () => {
+    server.enqueue({
+      status: 429,
+      body: {
+        type: "error",
+        error: { type: "rate_limit_error", message: "You have reached your spend limit." },
+      },
+    });
+    const error = await failureOf(client({ maxRetries: 2 }).create(hello));
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(error.failureClass).toBe("policy");
+    expect(error.message).toBe(
+      "the Anthropic API refused the call: spend limit or quota reached (429): You have reached your spend limit.",
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("treats a spend-limit error code as policy even with retry-after", async () => {
+    server.enqueue({
+      status: 429,
+      retryAfter: 1,
+      body: {
+        type: "error",
+        error: {
+          type: "rate_limit_error",
+          message: "limit",
+          details: { error_code: "enforced_spend_limit_reached" },
+        },
+      },
+    });
+    const error = await failureOf(client({ maxRetries: 2 }).create(hello));
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(error.message).toContain("(429 enforced_spend_limit_reached)");
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("fails at once on 401 with a clear message that never holds the key", async () => {
+    server.enqueue({
+      status: 401,
+      body: { type: "error", error: { type: "authentication_error", message: `invalid x-api-key ${KEY}` } },
+    });
+    const error = await failureOf(client({ maxRetries: 2 }).create(hello));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe("the Anthropic API key was refused (401): check ANTHROPIC_API_KEY");
+    expect(server.requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it("fails at once on 404 naming the model", async () => {
+    server.enqueue({
+      status: 404,
+      body: { type: "error", error: { type: "not_found_error", message: "model: claude-nope" } },
+    });
+    const error = await failureOf(client({ model: "claude-nope" }).create(hello));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(
+      "model claude-nope not found (404): check the model name in the configuration",
+    );
+  });
+
+  it("redacts the key from an error message the API echoes", async () => {
+    server.enqueue({
+      status: 400,
+      body: { type: "error", error: { type: "invalid_request_error", message: `bad header ${KEY}` } },
+    });
+    const error = await failureOf(client().create(hello));
+    expect(error.failureClass).toBe("internal");
+    expect(error.message).toBe("the Anthropic API rejected the request (400): bad header [redacted]");
+    expect(error.message).not.toContain("test-key");
+  });
+
+  it("fails loudly and without retries when the fake server has no scripted response", async () => {
+    const error = await failureOf(client({ maxRetries: 2 }).create(hello));
+    expect(error.failureClass).toBe("internal");
+    expect(error.message).toContain("fake server: no scripted response for request #1");
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("turns an aborted signal into CancelledError", async () => {
+    server.enqueue({ content: "slow", delayMs: 2000 });
+    const controller = new AbortController();
+    const pending = client().create(hello, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    const error = await failureOf(pending);
+    expect(error).toBeInstanceOf(CancelledError);
+  });
+
+  it("reports a timeout as transient and retries it", async () => {
+    server.enqueue({ content: "slow", delayMs: 1000 }, { content: "fast" });
+    const { message } = await client({ timeoutMs: 100 }).create(hello);
+    expect(message.content[0]).toMatchObject({ text: "fast" });
+    expect(clock.sleeps).toHaveLength(1);
+  });
+
+  it("accounts prompt-cache writes then reads for a repeated cached prefix", async () => {
+    const system = [
+      {
+        type: "text" as const,
+        text: "You are a planner. ".repeat(200),
+        cache_control: { type: "ephemeral" as const },
+      },
+    ];
+    server.enqueue({ content: "one" }, { content: "two" });
+    const c = client();
+    const first = await c.create({ ...hello, system });
+    const second = await c.create({ ...hello, system, messages: [{ role: "user", content: "Say goodbye" }] });
+    expect(first.usage.cacheWriteTokens).toBe(Math.ceil(system[0]!.text.length / 4));
+    expect(first.usage.cacheReadTokens).toBe(0);
+    expect(second.usage.cacheReadTokens).toBe(first.usage.cacheWriteTokens);
+    expect(second.usage.cacheWriteTokens).toBe(0);
+    expect(second.usage.costUsd).toBeLessThan(first.usage.costUsd);
+    expect(cacheReadShare([first.usage, second.usage])).toBeGreaterThan(0.45);
+  });
+
+  it("prices an unknown model at the fallback and warns once", async () => {
+    const warnings: string[] = [];
+    server.enqueue({ content: "a", usage: { input_tokens: 1_000_000, output_tokens: 0 } }, { content: "b" });
+    const c = client({ model: "mystery-model", onWarning: (m) => warnings.push(m) });
+    const { usage } = await c.create(hello);
+    await c.create(hello);
+    expect(usage.costUsd).toBe(15);
+    expect(warnings).toEqual(["no price known for model mystery-model; counting $15/$75 per million tokens"]);
+  });
+
+  it("refuses to start without an API key, and with both record and replay", () => {
+    const saved = process.env["ANTHROPIC_API_KEY"];
+    delete process.env["ANTHROPIC_API_KEY"];
+    try {
+      expect(() => createModelClient({ model: "claude-sonnet-4-6" })).toThrow(
+        "no Anthropic API key: set ANTHROPIC_API_KEY (or replay a cassette)",
+      );
+    } finally {
+      if (saved !== undefined) process.env["ANTHROPIC_API_KEY"] = saved;
+    }
+    expect(() => createModelClient({ apiKey: KEY, model: "m", record: "a", replay: "b" })).toThrow(
+      UsageError,
+    );
+  });
+});
