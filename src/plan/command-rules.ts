@@ -104,7 +104,7 @@ export const DANGEROUS_COMMANDS: readonly CommandRule[] = [
     id: "print-secret",
     description: "prints a secret environment variable",
     pattern: re(
-      String.raw`\bprintenv\b[^;&|\n]*${SECRET_NAME}|\b(?:echo|printf)\b[^;&|\n]*\$\{?${SECRET_NAME}`,
+      String.raw`\bprintenv\b[^;&|\n]*${SECRET_NAME}|\b(?:printenv|env|set)\s*\|[^;&\n]*${SECRET_NAME}|\b(?:echo|printf)\b[^;&|\n]*\$\{?${SECRET_NAME}`,
       "i",
     ),
   },

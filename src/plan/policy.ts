@@ -88,13 +88,14 @@ export function normalizePath(input: string): NormalizedPath {
   if (slashed.startsWith("/") || /^[A-Za-z]:/.test(slashed)) {
     return { ok: false, reason: "absolute paths are not allowed" };
   }
-  if (slashed === "~" || slashed.startsWith("~/")) {
-    return { ok: false, reason: "home-relative paths are not allowed" };
-  }
   const out: string[] = [];
   for (const segment of slashed.split("/")) {
     if (isGitSegment(segment)) return { ok: false, reason: ".git/ is never writable" };
     if (segment === "" || segment === ".") continue;
+    // Windows drops trailing spaces, so "secret.json " would dodge a deny glob there.
+    if (segment.trim() !== segment) {
+      return { ok: false, reason: "path segments may not start or end with whitespace" };
+    }
     if (segment === "..") {
       if (out.length === 0) return { ok: false, reason: '".." escapes the repository' };
       out.pop();
@@ -103,6 +104,9 @@ export function normalizePath(input: string): NormalizedPath {
     out.push(segment);
   }
   if (out.length === 0) return { ok: false, reason: "path names the repository root, not a file" };
+  // A shell or a careless join would expand a leading `~` to the home directory.
+  if (/^[A-Za-z]:/.test(out[0] ?? "")) return { ok: false, reason: "absolute paths are not allowed" };
+  if (out[0] === "~") return { ok: false, reason: "home-relative paths are not allowed" };
   return { ok: true, path: out.join("/") };
 }
 
@@ -260,7 +264,7 @@ function commandMatcher(pattern: string): RegExp {
   if (!m) {
     const normalized = pattern.trim().replace(/\s+/g, " ");
     const source = [...normalized]
-      .map((c) => (c === "*" ? "[^]*" : c === "?" ? "[^]" : c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")))
+      .map((c) => (c === "*" ? "[^]*" : c === "?" ? "[^]" : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
       .join("");
     m = new RegExp(`^${source}$`, "u");
     commandMatcherCache.set(pattern, m);
