@@ -11,8 +11,8 @@ import { parseDuration, taskKind, type Phase, type Plan, type RiskLevel, type Ta
  */
 export type TaskStatus = "pending" | "running" | "done" | "failed" | "skipped" | "reverted" | "waiting";
 
-/** A risk assessment as `assessPlanRisk` returns it. */
-export interface RiskAssessment {
+/** The parts of `assessPlanRisk`'s result the renderers show (structurally compatible with it). */
+export interface RenderRisk {
   level: RiskLevel;
   reasons: string[];
   tasks: Map<string, { level: RiskLevel; reasons: string[] }>;
@@ -20,7 +20,7 @@ export interface RiskAssessment {
 
 /** What renderers may show besides the plan itself; passing it in keeps them pure. */
 export interface RenderContext {
-  risk?: RiskAssessment;
+  risk?: RenderRisk;
   status?: Map<string, TaskStatus>;
   /** The plan file's path, as the reader should see it (used in next commands). */
   planPath?: string;
