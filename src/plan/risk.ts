@@ -51,8 +51,8 @@ interface RiskRule {
   test: (facts: TaskFacts) => string[] | undefined;
 }
 
-const glob = (patterns: string[]) => {
-  const m = picomatch(patterns, { dot: true, nocase: true });
+const glob = (patterns: string[], ignore: string[] = []) => {
+  const m = picomatch(patterns, { dot: true, nocase: true, ignore });
   return (facts: TaskFacts): string[] | undefined => {
     const hits = facts.paths.filter((p) => m(p));
     return hits.length > 0 ? hits : undefined;
@@ -91,13 +91,21 @@ const MANIFESTS = [
 const SECURITY_WORD =
   /^(?:auth(?!or)\w*|login|logout|signin|signup|session|sessions|password|passwords|passwd|crypto\w*|security|secure|permission|permissions|oauth\w*|jwt|token|tokens|totp|otp|2fa|mfa|secret|secrets|acl|rbac|csrf|saml|sso)$/;
 
+// Documentation about authentication is not authentication code.
+const isDoc = picomatch(["**/*.{md,mdx,markdown,rst,txt,adoc}", "docs/**", "doc/**"], {
+  dot: true,
+  nocase: true,
+});
+
 function securityPaths(facts: TaskFacts): string[] | undefined {
-  const hits = facts.paths.filter((p) =>
-    p
-      .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-      .toLowerCase()
-      .split(/[/._\-\s]+/)
-      .some((word) => SECURITY_WORD.test(word)),
+  const hits = facts.paths.filter(
+    (p) =>
+      !isDoc(p) &&
+      p
+        .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+        .toLowerCase()
+        .split(/[/._\-\s]+/)
+        .some((word) => SECURITY_WORD.test(word)),
   );
   return hits.length > 0 ? hits : undefined;
 }
@@ -132,17 +140,20 @@ const RULES: readonly RiskRule[] = [
     id: "ci-config",
     level: "high",
     reason: "changes CI configuration",
-    test: glob([
-      ".github/**",
-      ".gitlab-ci.yml",
-      "**/.gitlab-ci.yml",
-      "Jenkinsfile",
-      "**/Jenkinsfile",
-      ".circleci/**",
-      "azure-pipelines.yml",
-      ".buildkite/**",
-      ".travis.yml",
-    ]),
+    test: glob(
+      [
+        ".github/**",
+        ".gitlab-ci.yml",
+        "**/.gitlab-ci.yml",
+        "Jenkinsfile",
+        "**/Jenkinsfile",
+        ".circleci/**",
+        "azure-pipelines.yml",
+        ".buildkite/**",
+        ".travis.yml",
+      ],
+      [".github/workflows/**"],
+    ),
   },
   {
     id: "migration-command",
@@ -285,7 +296,7 @@ export function assessTaskRisk(task: Task, plan?: Plan): RiskAssessment {
 }
 
 /** Plans with at least this many high-or-critical tasks are bumped one level. */
-const MANY_HIGH_TASKS = 3;
+const MANY_HIGH_TASKS = 4;
 
 /**
  * The risk of a plan: the highest task level, one level higher when {@link MANY_HIGH_TASKS} or more
