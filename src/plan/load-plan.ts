@@ -1,0 +1,83 @@
+/**
+ * The plan loader: bytes in, a validated {@link Plan} or a sorted list of positioned problems out.
+ * Reports every problem it can find in one pass (YAML, schema, semantics, policy), never throws.
+ */
+import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { resolveLimits, type PlanLimits } from "./limits.js";
+import { decodeSource, parsePlanYaml } from "./parse.js";
+import { checkSchema } from "./schema-issues.js";
+import type { Plan } from "./schema.js";
+import { validatePlan } from "./validate.js";
+
+/** What {@link loadPlan} returns. */
+export interface LoadResult {
+  /** The plan, present only when there are no errors (warnings allowed). */
+  plan?: Plan;
+  /** Every problem found, sorted by position. */
+  diagnostics: Diagnostic[];
+}
+
+/** Options for {@link loadPlan}. */
+export interface LoadOptions {
+  /** Overrides of {@link DEFAULT_LIMITS}. */
+  limits?: Partial<PlanLimits>;
+  /** Further deny globs (e.g. from the repository configuration) applied to every path a task names. */
+  extraDeny?: readonly string[];
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.line}:${d.col}:${d.severity}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Parses and validates a plan file. Problems come back as diagnostics pointing at the offending key
+ * or value: YAML syntax, size and alias limits, schema, and semantic rules (unique ids, `needs`,
+ * cycles, one task kind, path and command policy, declared risk).
+ */
+export function loadPlan(source: string | Uint8Array, options?: LoadOptions): LoadResult {
+  try {
+    const limits = resolveLimits(options?.limits);
+    const decoded = decodeSource(source, limits);
+    if (decoded.text === undefined) return { diagnostics: sortDiagnostics(decoded.diagnostics) };
+    const parsed = parsePlanYaml(decoded.text, limits);
+    const diagnostics = [...parsed.diagnostics];
+    if (parsed.data === undefined) return { diagnostics: sortDiagnostics(dedupe(diagnostics)) };
+    const schema = checkSchema(parsed.data, parsed.locator);
+    diagnostics.push(...schema.diagnostics);
+    diagnostics.push(
+      ...validatePlan(parsed.data, parsed.locator, {
+        limits,
+        extraDeny: options?.extraDeny ?? [],
+        ...(schema.plan ? { plan: schema.plan } : {}),
+      }),
+    );
+    const sorted = sortDiagnostics(dedupe(diagnostics));
+    return hasErrors(sorted) || !schema.plan
+      ? { diagnostics: sorted }
+      : { plan: schema.plan, diagnostics: sorted };
+  } catch (e) {
+    // A bug of ours must still come out as one clear line, not a stack trace.
+    const message = e instanceof Error ? e.message : String(e);
+    return {
+      diagnostics: [
+        {
+          severity: "error",
+          line: 1,
+          col: 1,
+          message: `internal error while checking the plan: ${message.split("\n")[0]}`,
+        },
+      ],
+    };
+  }
+}
+
+/** One `FILE:LINE:COL: severity: message` line per diagnostic. */
+export function formatProblems(file: string, diagnostics: readonly Diagnostic[]): string {
+  return diagnostics.map((d) => formatDiagnostic(file, d)).join("\n");
+}

@@ -1,0 +1,312 @@
+/**
+ * From bytes to plain data: decoding, size limits, YAML syntax with positions, and the guards that
+ * keep hostile YAML (alias bombs, deep nesting, tabs that silently change structure) from crashing,
+ * hanging or being misread. Never throws: every problem becomes a positioned diagnostic.
+ */
+import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import type { Diagnostic } from "./diagnostics.js";
+import type { PlanLimits } from "./limits.js";
+import { createLocator, NULL_LOCATOR, type Locator, type Position } from "./yaml-positions.js";
+
+/** What {@link parsePlanYaml} found. */
+export interface ParsedYaml {
+  /** The plan data, present when the YAML could be read well enough to check it against the schema. */
+  data?: unknown;
+  locator: Locator;
+  diagnostics: Diagnostic[];
+}
+
+// YAML errors worth reporting at most; a badly broken file repeats the same error many times.
+const MAX_YAML_ERRORS = 20;
+
+function error(at: Position, message: string): Diagnostic {
+  return { severity: "error", line: at.line, col: at.col, message };
+}
+
+/** Makes any text safe for a one-line message: quoted, escaped and shortened. */
+export function quote(text: string, max = 60): string {
+  const short = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(short);
+}
+
+/** UTF-8 length of a string without allocating the encoded bytes. */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Offset of the first byte that is not valid UTF-8, or -1. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] ?? 0;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined) return i;
+      const min = k === 1 ? lo : 0x80;
+      const max = k === 1 ? hi : 0xbf;
+      if (c < min || c > max) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * Decodes the source and applies the byte-size limit. A leading byte order mark is dropped (editors
+ * do not count it as a column).
+ */
+export function decodeSource(
+  source: string | Uint8Array,
+  limits: Pick<PlanLimits, "maxBytes">,
+): { text?: string; diagnostics: Diagnostic[] } {
+  const size = typeof source === "string" ? utf8Length(source) : source.length;
+  if (size > limits.maxBytes) {
+    return {
+      diagnostics: [
+        error({ line: 1, col: 1 }, `the file is ${size} bytes, over the limit of ${limits.maxBytes} bytes`),
+      ],
+    };
+  }
+  let text: string;
+  if (typeof source === "string") {
+    text = source;
+  } else {
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(source);
+    } catch {
+      const bad = Math.max(0, firstInvalidUtf8(source));
+      let lineStart = 0;
+      let line = 1;
+      for (let i = 0; i < bad; i++) {
+        if (source[i] === 0x0a) {
+          line++;
+          lineStart = i + 1;
+        }
+      }
+      const col = new TextDecoder("utf-8").decode(source.subarray(lineStart, bad)).length + 1;
+      return {
+        diagnostics: [error({ line, col }, "not valid UTF-8 (a plan file must be UTF-8 text)")],
+      };
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { text, diagnostics: [] };
+}
+
+function yamlErrorMessage(code: string, message: string, text: string, offset: number): string {
+  switch (code) {
+    case "DUPLICATE_KEY": {
+      const rest = text.slice(offset, offset + 200);
+      const raw = (/^[^:\n,}]*/.exec(rest)?.[0] ?? "").trim().replace(/^["']|["']$/g, "");
+      return `duplicate key ${quote(raw)} (a key may appear only once in a mapping)`;
+    }
+    case "TAB_AS_INDENT":
+      return "tab character used for indentation (YAML indents with spaces)";
+    case "MULTIPLE_DOCS":
+      return 'more than one YAML document (a plan is a single document: remove the "---" separator)';
+    case "RESOURCE_EXHAUSTION":
+      return "YAML nested too deeply to read";
+    default:
+      return `YAML syntax error: ${message.split("\n")[0] ?? message}`;
+  }
+}
+
+/** Lines indented with a tab outside any multi-line scalar: YAML forbids them, and readers disagree. */
+function tabIndentDiagnostics(
+  text: string,
+  scalarRanges: [number, number][],
+  locator: Locator,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  scalarRanges.sort((a, b) => a[0] - b[0]);
+  let r = 0;
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    let end = text.indexOf("\n", lineStart);
+    if (end === -1) end = text.length;
+    let i = lineStart;
+    let tab = -1;
+    while (i < end && (text[i] === " " || text[i] === "\t")) {
+      if (text[i] === "\t" && tab === -1) tab = i;
+      i++;
+    }
+    const blank = i >= end || text[i] === "#" || text[i] === "\r";
+    if (tab !== -1 && !blank) {
+      while (r < scalarRanges.length && (scalarRanges[r]?.[1] ?? 0) < lineStart) r++;
+      let inside = false;
+      for (let k = r; k < scalarRanges.length; k++) {
+        const range = scalarRanges[k];
+        if (!range || range[0] >= lineStart) break;
+        if (range[1] >= lineStart) inside = true;
+      }
+      if (!inside) {
+        out.push(error(locator.offset(tab), "tab character used for indentation (YAML indents with spaces)"));
+      }
+    }
+    lineStart = end + 1;
+  }
+  return out;
+}
+
+/** The deepest collection nesting, found without recursion so hostile input cannot overflow the stack. */
+function tooDeep(root: unknown, maxDepth: number): unknown {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (!isCollection(node)) continue;
+    if (depth > maxDepth) return node;
+    for (const item of node.items) {
+      if (isMap(node)) {
+        const pair = item as { key: unknown; value: unknown };
+        stack.push([pair.key, depth + 1], [pair.value, depth + 1]);
+      } else stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+function describeNode(node: unknown): string {
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) return node.value === null ? "nothing" : `the value ${quote(String(node.value))}`;
+  return "something else";
+}
+
+/** Parses decoded YAML text into plan data with a locator; see {@link ParsedYaml}. */
+export function parsePlanYaml(text: string, limits: Required<PlanLimits>): ParsedYaml {
+  const lineCounter = new LineCounter();
+  let doc;
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: "silent" });
+  } catch (e) {
+    return {
+      locator: NULL_LOCATOR,
+      diagnostics: [error({ line: 1, col: 1 }, `could not read the YAML: ${quote(String(e), 120)}`)],
+    };
+  }
+  const locator = createLocator(doc, lineCounter);
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  let fatal = false;
+  const yamlLines = new Set<number>();
+  for (const e of doc.errors) {
+    const at = locator.offset(e.pos[0]);
+    const message = yamlErrorMessage(e.code, e.message, text, e.pos[0]);
+    if (e.code !== "DUPLICATE_KEY") fatal = true;
+    if (e.code === "TAB_AS_INDENT") yamlLines.add(at.line);
+    const key = `${at.line}:${at.col}:${message}`;
+    if (seen.has(key) || seen.size >= MAX_YAML_ERRORS) continue;
+    seen.add(key);
+    diagnostics.push(error(at, message));
+  }
+  for (const w of doc.warnings) {
+    const at = locator.offset(w.pos[0]);
+    diagnostics.push({ severity: "warning", ...at, message: `YAML: ${w.message.split("\n")[0] ?? ""}` });
+  }
+  const scalarRanges: [number, number][] = [];
+  const aliases: { source: string; offset: number }[] = [];
+  visit(doc, {
+    Scalar(_key, node) {
+      if (!node.range) return;
+      const newline = text.indexOf("\n", node.range[0]);
+      if (newline !== -1 && newline < node.range[1]) scalarRanges.push([node.range[0], node.range[1]]);
+    },
+    Alias(_key, node) {
+      aliases.push({ source: node.source, offset: node.range?.[0] ?? 0 });
+    },
+  });
+  for (const d of tabIndentDiagnostics(text, scalarRanges, locator)) {
+    if (!yamlLines.has(d.line)) {
+      diagnostics.push(d);
+      fatal = true;
+    }
+  }
+  if (fatal) return { locator, diagnostics };
+
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    diagnostics.push(
+      error(
+        doc.contents?.range ? locator.offset(doc.contents.range[0]) : { line: 1, col: 1 },
+        "the file is empty: a plan is a YAML mapping with version, id, title, request and phases",
+      ),
+    );
+    return { locator, diagnostics };
+  }
+  if (!isMap(doc.contents) && !(isAlias(doc.contents) && isMap(doc.contents.resolve(doc)))) {
+    diagnostics.push(
+      error(
+        locator.value([]),
+        `expected a mapping (key: value lines) at the top level, found ${describeNode(doc.contents)}`,
+      ),
+    );
+    return { locator, diagnostics };
+  }
+  const deep = tooDeep(doc.contents, limits.maxDepth);
+  if (deep !== undefined) {
+    const range = (deep as { range?: [number, number, number] }).range;
+    diagnostics.push(
+      error(
+        range ? locator.offset(range[0]) : { line: 1, col: 1 },
+        `nested deeper than ${limits.maxDepth} levels`,
+      ),
+    );
+    return { locator, diagnostics };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/alias count/i.test(message)) {
+      const first = aliases[0];
+      diagnostics.push(
+        error(
+          first ? locator.offset(first.offset) : { line: 1, col: 1 },
+          `too many YAML alias expansions (over the limit of ${limits.maxAliasCount}): nested anchors and aliases ("billion laughs") are refused`,
+        ),
+      );
+    } else if (/unresolved alias/i.test(message)) {
+      const name = message.split(": ").pop() ?? "";
+      const alias = aliases.find((a) => a.source === name) ?? aliases[0];
+      diagnostics.push(
+        error(
+          alias ? locator.offset(alias.offset) : { line: 1, col: 1 },
+          `unknown alias ${quote(`*${name}`)} (the anchor must be defined before it is used)`,
+        ),
+      );
+    } else {
+      diagnostics.push(error({ line: 1, col: 1 }, `could not read the YAML: ${quote(message, 120)}`));
+    }
+    return { locator, diagnostics };
+  }
+  return { data, locator, diagnostics };
+}

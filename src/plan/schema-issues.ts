@@ -1,0 +1,136 @@
+/**
+ * Checks plan data against the zod schema and turns each issue into a positioned, human message:
+ * unknown keys at the key (with a suggestion), missing keys at the parent, bad values at the value.
+ */
+import { z } from "zod";
+import type { Diagnostic } from "./diagnostics.js";
+import { closest, describe, formatField, splitSubject } from "./plan-labels.js";
+import { quote } from "./parse.js";
+import { planSchema, type Plan } from "./schema.js";
+import type { Locator, PlanPath, Position } from "./yaml-positions.js";
+
+type Issue = z.core.$ZodIssue;
+
+function at(p: Position, message: string): Diagnostic {
+  return { severity: "error", line: p.line, col: p.col, message };
+}
+
+function valueAt(data: unknown, path: PlanPath): unknown {
+  let v = data;
+  for (const segment of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string | number, unknown>)[segment];
+  }
+  return v;
+}
+
+/** The keys the schema allows for the object at `path` (list indexes skipped). */
+export function knownKeys(path: PlanPath): string[] {
+  let schema: unknown = planSchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodArray && typeof segment === "number") schema = schema.element;
+    else if (schema instanceof z.ZodObject && typeof segment === "string") schema = schema.shape[segment];
+    else return [];
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s.unwrap();
+  return s;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping",
+};
+
+/** A short description of a value found where something else was expected. */
+function found(value: unknown): string {
+  if (value === undefined || value === null) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return quote(value, 40);
+  return String(value);
+}
+
+// Our schema's own messages start lowercase ("must …"); zod's defaults start with a capital.
+function custom(issue: Issue): string | undefined {
+  return /^[a-z]/.test(issue.message) ? issue.message : undefined;
+}
+
+function whatIsWrong(issue: Issue, value: unknown): string {
+  const own = custom(issue);
+  switch (issue.code) {
+    case "invalid_type":
+      return own ?? `must be ${EXPECTED[issue.expected] ?? issue.expected} (found ${found(value)})`;
+    case "invalid_value":
+      return own ?? `must be one of ${issue.values.map((v) => String(v)).join(", ")} (found ${found(value)})`;
+    case "too_small":
+      if (own) return own;
+      if (issue.origin === "number" || issue.origin === "int") {
+        return Number(issue.minimum) === 0 && !issue.inclusive
+          ? `must be positive (found ${found(value)})`
+          : `must be at least ${String(issue.minimum)} (found ${found(value)})`;
+      }
+      return `must have at least ${String(issue.minimum)} item(s)`;
+    case "too_big":
+      return own ?? `must be at most ${String(issue.maximum)} (found ${found(value)})`;
+    case "invalid_format":
+      return own ?? `has an invalid format (found ${found(value)})`;
+    case "invalid_union":
+      return `must be a command or false (found ${found(value)})`;
+    default:
+      return own ?? issue.message.toLowerCase();
+  }
+}
+
+/** `task "x": message`, or `task "x": edit <verb> message` when the object is nested in the task. */
+function within(objectPath: PlanPath, data: unknown, message: string, verb: string): string {
+  const { subject, rest } = splitSubject(objectPath, data);
+  const field = formatField(rest);
+  const body = field === "" ? message : `${field} ${verb} ${message}`;
+  return subject ? `${subject}: ${body}` : body;
+}
+
+function issueDiagnostics(issue: Issue, data: unknown, locator: Locator): Diagnostic[] {
+  const path = issue.path.filter((s): s is string | number => typeof s !== "symbol");
+  if (issue.code === "unrecognized_keys") {
+    const allowed = knownKeys(path);
+    return issue.keys.map((key) => {
+      const guess = closest(key, allowed);
+      const hint = guess ? ` (did you mean "${guess}"?)` : ` (allowed: ${allowed.join(", ")})`;
+      const message = `unknown key ${quote(key, 40)}${hint}`;
+      return at(locator.key([...path, key]), within(path, data, message, "has an"));
+    });
+  }
+  const value = valueAt(data, path);
+  const parentPath = path.slice(0, -1);
+  const parent = valueAt(data, parentPath);
+  const last = path[path.length - 1];
+  if (
+    value === undefined &&
+    typeof last === "string" &&
+    parent !== null &&
+    typeof parent === "object" &&
+    !Array.isArray(parent)
+  ) {
+    const message = `missing required key "${last}"`;
+    return [at(locator.missing(parentPath), within(parentPath, data, message, "is"))];
+  }
+  return [at(locator.value(path), describe(path, data, whatIsWrong(issue, value)))];
+}
+
+/** Validates `data` against the plan schema; `plan` is set only when it conforms. */
+export function checkSchema(data: unknown, locator: Locator): { plan?: Plan; diagnostics: Diagnostic[] } {
+  const result = planSchema.safeParse(data);
+  if (result.success) return { plan: result.data, diagnostics: [] };
+  return { diagnostics: result.error.issues.flatMap((issue) => issueDiagnostics(issue, data, locator)) };
+}

@@ -1,0 +1,342 @@
+/**
+ * Semantic rules the schema cannot express: unique ids, `needs` that resolve to the same or an
+ * earlier phase, no dependency cycles, exactly one task kind, size limits, path and command policy,
+ * and a declared risk no lower than the computed one. Works on unvalidated data (skipping whatever
+ * is malformed, which the schema reports), so a plan's problems all come out in one pass.
+ * Everything is linear in the plan size: ids are indexed once in maps.
+ */
+import type { Diagnostic } from "./diagnostics.js";
+import type { PlanLimits } from "./limits.js";
+import { closest, describe, taskLabel } from "./plan-labels.js";
+import { quote, utf8Length } from "./parse.js";
+import { checkCommand, checkPath } from "./policy.js";
+import { assessPlanRisk } from "./risk.js";
+import { ID_PATTERN, policySchema, TASK_KINDS, type Plan, type Policy } from "./schema.js";
+import type { Locator, PlanPath, Position } from "./yaml-positions.js";
+
+/** Options for {@link validatePlan}. */
+export interface ValidateOptions {
+  limits: Pick<PlanLimits, "maxTasks" | "maxContentBytes">;
+  /** Deny globs added to the plan's own and the built-in ones. */
+  extraDeny?: readonly string[];
+  /** The schema-valid plan, when there is one: enables the risk check. */
+  plan?: Plan;
+}
+
+type Obj = Record<string, unknown>;
+
+interface TaskRef {
+  id: string;
+  phase: number;
+  index: number;
+  path: PlanPath;
+  task: Obj;
+  label: string;
+  /** Task ids this task needs, with the path of each entry. */
+  needs: { id: string; path: PlanPath }[];
+}
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function err(p: Position, message: string, path: PlanPath): Diagnostic {
+  return { severity: "error", line: p.line, col: p.col, message, path: [...path] };
+}
+
+/** Reports every semantic problem of the plan data; see the module comment. */
+export function validatePlan(data: unknown, locator: Locator, options: ValidateOptions): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (!isObj(data)) return out;
+  const tasks: TaskRef[] = [];
+  const firstTask = new Map<string, TaskRef>();
+  const phaseIds = new Map<string, number>();
+  let contentBytes = 0;
+  let contentReported = false;
+
+  list(data["phases"]).forEach((phase, p) => {
+    if (!isObj(phase)) return;
+    const phaseId = phase["id"];
+    if (typeof phaseId === "string" && ID_PATTERN.test(phaseId)) {
+      const first = phaseIds.get(phaseId);
+      if (first !== undefined) {
+        const line = locator.value(["phases", first, "id"]).line;
+        out.push(
+          err(
+            locator.value(["phases", p, "id"]),
+            `duplicate phase id "${phaseId}" (first used on line ${line})`,
+            ["phases", p, "id"],
+          ),
+        );
+      } else phaseIds.set(phaseId, p);
+    }
+    list(phase["tasks"]).forEach((task, t) => {
+      if (!isObj(task)) return;
+      const path: PlanPath = ["phases", p, "tasks", t];
+      const label = taskLabel(data, p, t);
+      const count = tasks.length + 1;
+      if (count === options.limits.maxTasks + 1) {
+        out.push(
+          err(
+            locator.value(path),
+            `too many tasks: the plan has more than the limit of ${options.limits.maxTasks}`,
+            path,
+          ),
+        );
+      }
+      for (const [kind, field] of [
+        ["write", "content"],
+        ["edit", "instructions"],
+      ] as const) {
+        const text = isObj(task[kind]) ? (task[kind] as Obj)[field] : undefined;
+        if (typeof text !== "string" || contentReported) continue;
+        contentBytes += utf8Length(text);
+        if (contentBytes > options.limits.maxContentBytes) {
+          contentReported = true;
+          out.push(
+            err(
+              locator.value([...path, kind, field]),
+              `${label}: write.content and edit.instructions of the plan total more than the limit of ${options.limits.maxContentBytes} bytes`,
+              [...path, kind, field],
+            ),
+          );
+        }
+      }
+      checkKinds(task, path, label, locator, out);
+      const id = task["id"];
+      const needs: TaskRef["needs"] = [];
+      list(task["needs"]).forEach((n, k) => {
+        if (typeof n === "string" && ID_PATTERN.test(n)) needs.push({ id: n, path: [...path, "needs", k] });
+      });
+      if (typeof id !== "string" || !ID_PATTERN.test(id)) return;
+      const ref: TaskRef = { id, phase: p, index: tasks.length, path, task, label, needs };
+      const first = firstTask.get(id);
+      if (first) {
+        const line = locator.value([...first.path, "id"]).line;
+        out.push(
+          err(locator.value([...path, "id"]), `duplicate task id "${id}" (first used on line ${line})`, [
+            ...path,
+            "id",
+          ]),
+        );
+      } else firstTask.set(id, ref);
+      tasks.push(ref);
+    });
+  });
+
+  checkNeeds(tasks, firstTask, data, locator, out);
+  checkCycles(tasks, firstTask, locator, out);
+  checkPolicy(data, tasks, locator, options.extraDeny ?? [], out);
+  if (options.plan) checkRisk(options.plan, locator, out);
+  return out;
+}
+
+function checkKinds(task: Obj, path: PlanPath, label: string, locator: Locator, out: Diagnostic[]): void {
+  const kinds = TASK_KINDS.filter((k) => task[k] !== undefined);
+  if (kinds.length === 1) return;
+  const rule = "must have exactly one of edit, run, write, delete";
+  if (kinds.length === 0) {
+    out.push(err(locator.missing(path), `${label}: ${rule} (it has none)`, path));
+    return;
+  }
+  const second = kinds[1] ?? "";
+  out.push(
+    err(locator.key([...path, second]), `${label}: ${rule} (it has ${kinds.join(" and ")})`, [
+      ...path,
+      second,
+    ]),
+  );
+}
+
+function checkNeeds(
+  tasks: TaskRef[],
+  byId: Map<string, TaskRef>,
+  data: Obj,
+  locator: Locator,
+  out: Diagnostic[],
+): void {
+  for (const task of tasks) {
+    const seen = new Set<string>();
+    for (const need of task.needs) {
+      const target = byId.get(need.id);
+      if (seen.has(need.id)) {
+        const p = locator.value(need.path);
+        out.push({
+          severity: "warning",
+          ...p,
+          message: `${task.label}: needs "${need.id}" twice`,
+          path: [...need.path],
+        });
+      }
+      seen.add(need.id);
+      if (!target) {
+        const guess = closest(need.id, byId.keys());
+        out.push(
+          err(
+            locator.value(need.path),
+            `${task.label}: needs "${need.id}", which is not a task of this plan${guess ? ` (did you mean "${guess}"?)` : ""}`,
+            need.path,
+          ),
+        );
+      } else if (target.phase > task.phase) {
+        const phaseId = describe(["phases", target.phase], data, "").replace(/:\s*$/, "");
+        out.push(
+          err(
+            locator.value(need.path),
+            `${task.label}: needs "${need.id}" of the later ${phaseId} (needs may name only tasks of the same or an earlier phase)`,
+            need.path,
+          ),
+        );
+      }
+    }
+  }
+}
+
+/** Tarjan's strongly connected components, iteratively; one diagnostic per cycle-bearing component. */
+function checkCycles(
+  tasks: TaskRef[],
+  byId: Map<string, TaskRef>,
+  locator: Locator,
+  out: Diagnostic[],
+): void {
+  const n = tasks.length;
+  const edges: number[][] = tasks.map((t) =>
+    t.needs.map((need) => byId.get(need.id)?.index).filter((i): i is number => i !== undefined),
+  );
+  const index = new Array<number>(n).fill(-1);
+  const low = new Array<number>(n).fill(0);
+  const onStack = new Array<boolean>(n).fill(false);
+  const stack: number[] = [];
+  const component = new Array<number>(n).fill(-1);
+  const components: number[][] = [];
+  let counter = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    const work: [number, number][] = [[root, 0]];
+    while (work.length > 0) {
+      const frame = work[work.length - 1] as [number, number];
+      const [v, i] = frame;
+      if (i === 0 && index[v] === -1) {
+        index[v] = low[v] = counter++;
+        stack.push(v);
+        onStack[v] = true;
+      }
+      const next = edges[v]?.[i];
+      if (next !== undefined) {
+        frame[1] = i + 1;
+        if (index[next] === -1) work.push([next, 0]);
+        else if (onStack[next]) low[v] = Math.min(low[v] ?? 0, index[next] ?? 0);
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low[parent[0]] = Math.min(low[parent[0]] ?? 0, low[v] ?? 0);
+      if (low[v] === index[v]) {
+        const members: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop() as number;
+          onStack[w] = false;
+          component[w] = components.length;
+          members.push(w);
+        } while (w !== v);
+        components.push(members);
+      }
+    }
+  }
+  for (const [c, members] of components.entries()) {
+    const start = Math.min(...members);
+    const selfLoop = (edges[start] ?? []).includes(start);
+    if (members.length < 2 && !selfLoop) continue;
+    const cycle = selfLoop ? [start, start] : cycleThrough(start, edges, component, c);
+    const names = cycle.map((i) => tasks[i]?.id ?? "?");
+    const from = tasks[start];
+    const to = tasks[cycle[1] ?? start];
+    const need = from?.needs.find((x) => x.id === to?.id);
+    if (!from || !need) continue;
+    out.push(err(locator.value(need.path), `dependency cycle: ${names.join(" -> ")}`, need.path));
+  }
+}
+
+/** The shortest path start -> … -> start inside one component (breadth first). */
+function cycleThrough(start: number, edges: number[][], component: number[], c: number): number[] {
+  const previous = new Map<number, number>();
+  const queue = [start];
+  for (let q = 0; q < queue.length; q++) {
+    const v = queue[q] as number;
+    for (const w of edges[v] ?? []) {
+      if (component[w] !== c) continue;
+      if (w === start) {
+        const path = [start];
+        for (let x: number | undefined = v; x !== undefined && x !== start; x = previous.get(x)) path.push(x);
+        path.push(start);
+        return path.reverse();
+      }
+      if (!previous.has(w)) {
+        previous.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return [start, start];
+}
+
+function checkPolicy(
+  data: Obj,
+  tasks: TaskRef[],
+  locator: Locator,
+  extraDeny: readonly string[],
+  out: Diagnostic[],
+) {
+  const parsed = policySchema.safeParse(data["policy"] ?? {});
+  const policy: Policy = parsed.success ? parsed.data : {};
+  const checkCmd = (value: unknown, path: PlanPath, what: string, label?: string) => {
+    if (typeof value !== "string" || value.trim() === "") return;
+    const verdict = checkCommand(value, policy.commands);
+    if (verdict.ok) return;
+    const reason = (verdict.reason ?? "refused").replace(/^refused: /, "");
+    const message = `${what} command ${quote(value)} is refused: ${reason}`;
+    out.push(err(locator.value(path), label ? `${label}: ${message}` : message, path));
+  };
+  const defaults = data["defaults"];
+  if (isObj(defaults)) checkCmd(defaults["verify"], ["defaults", "verify"], "defaults.verify");
+  for (const t of tasks) {
+    const paths: [unknown, PlanPath][] = [];
+    const edit = t.task["edit"];
+    if (isObj(edit)) list(edit["files"]).forEach((f, i) => paths.push([f, [...t.path, "edit", "files", i]]));
+    for (const kind of ["write", "delete"] as const) {
+      const v = t.task[kind];
+      if (isObj(v)) paths.push([v["path"], [...t.path, kind, "path"]]);
+    }
+    for (const [value, path] of paths) {
+      if (typeof value !== "string" || value === "") continue;
+      const verdict = checkPath(value, policy.paths, extraDeny);
+      if (!verdict.ok) {
+        out.push(
+          err(
+            locator.value(path),
+            `${t.label}: path ${quote(value)} is refused: ${verdict.reason ?? "refused"}`,
+            path,
+          ),
+        );
+      }
+    }
+    checkCmd(t.task["run"], [...t.path, "run"], "run", t.label);
+    checkCmd(t.task["verify"], [...t.path, "verify"], "verify", t.label);
+  }
+}
+
+function checkRisk(plan: Plan, locator: Locator, out: Diagnostic[]): void {
+  const risk = assessPlanRisk(plan);
+  if (!risk.understated || risk.declared === undefined) return;
+  const p = locator.value(["risk"]);
+  out.push({
+    severity: "warning",
+    ...p,
+    path: ["risk"],
+    message: `risk is declared "${risk.declared}" but the plan looks "${risk.level}": ${risk.reasons.join("; ")}`,
+  });
+}
