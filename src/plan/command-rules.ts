@@ -123,3 +123,80 @@ export function findDangerous(command: string): CommandRule | undefined {
   const text = command.replace(/\\\r?\n/g, " ");
   return DANGEROUS_COMMANDS.find((rule) => rule.pattern.test(text));
 }
+
+/**
+ * Splits a shell command into the simple commands it runs: on `&&`, `||`, `;`, `|`, `&`, newlines
+ * and parentheses outside quotes, and pulling out the commands inside `$(…)`, `<(…)`, `>(…)` and
+ * backticks (including inside double quotes), so that each can be checked on its own.
+ */
+export function splitCommand(command: string): string[] {
+  const out: string[] = [];
+  parseCommandList(command.replace(/\\\r?\n/g, " "), 0, "", out);
+  return out;
+}
+
+/** Parses until `close` (")" or "`") or the end; returns the index after the terminator. */
+function parseCommandList(text: string, start: number, close: string, out: string[]): number {
+  let current = "";
+  let quote: "'" | '"' | "" = "";
+  const flush = (): void => {
+    const trimmed = current.trim().replace(/\s+/g, " ");
+    if (trimmed !== "") out.push(trimmed);
+    current = "";
+  };
+  let i = start;
+  while (i < text.length) {
+    const ch = text[i] as string;
+    const next = text[i + 1] ?? "";
+    if (quote === "'") {
+      current += ch;
+      if (ch === "'") quote = "";
+      i++;
+      continue;
+    }
+    if (ch === "\\") {
+      current += ch + next;
+      i += 2;
+      continue;
+    }
+    if ((ch === "$" || ch === "<" || ch === ">") && next === "(") {
+      current += `${ch}(…)`;
+      i = parseCommandList(text, i + 2, ")", out);
+      continue;
+    }
+    if (ch === "`") {
+      if (close === "`") break;
+      current += "`…`";
+      i = parseCommandList(text, i + 1, "`", out);
+      continue;
+    }
+    if (quote === '"') {
+      current += ch;
+      if (ch === '"') quote = "";
+      i++;
+      continue;
+    }
+    if (ch === "'" || ch === '"') {
+      quote = ch;
+      current += ch;
+      i++;
+      continue;
+    }
+    if (ch === ")" && close === ")") break;
+    // `2>&1`, `>&2`, `&>out` are redirections, not the background operator.
+    if (ch === "&" && (current.endsWith(">") || current.endsWith("<") || next === ">")) {
+      current += ch;
+      i++;
+      continue;
+    }
+    if (ch === ";" || ch === "&" || ch === "|" || ch === "\n" || ch === "\r" || ch === "(" || ch === ")") {
+      flush();
+      i++;
+      continue;
+    }
+    current += ch;
+    i++;
+  }
+  flush();
+  return i + 1;
+}

@@ -4,8 +4,10 @@
  * doubt they refuse, with a one-line reason that names the rule.
  */
 import picomatch from "picomatch";
-import { findDangerous } from "./command-rules.js";
+import { findDangerous, splitCommand } from "./command-rules.js";
 import type { CommandPolicy, PathPolicy, Policy } from "./schema.js";
+
+export { splitCommand };
 
 /**
  * Paths no task may touch, whatever the configuration or plan says. Workflows run with the
@@ -177,83 +179,6 @@ function allowLists(policy?: { allow?: string[]; allowAlso?: string[][] }): stri
   if (policy?.allow) lists.push(policy.allow);
   if (policy?.allowAlso) lists.push(...policy.allowAlso);
   return lists;
-}
-
-/**
- * Splits a shell command into the simple commands it runs: on `&&`, `||`, `;`, `|`, `&`, newlines
- * and parentheses outside quotes, and pulling out the commands inside `$(…)`, `<(…)`, `>(…)` and
- * backticks (including inside double quotes), so that each can be checked on its own.
- */
-export function splitCommand(command: string): string[] {
-  const out: string[] = [];
-  parseCommandList(command.replace(/\\\r?\n/g, " "), 0, "", out);
-  return out;
-}
-
-/** Parses until `close` (")" or "`") or the end; returns the index after the terminator. */
-function parseCommandList(text: string, start: number, close: string, out: string[]): number {
-  let current = "";
-  let quote: "'" | '"' | "" = "";
-  const flush = (): void => {
-    const trimmed = current.trim().replace(/\s+/g, " ");
-    if (trimmed !== "") out.push(trimmed);
-    current = "";
-  };
-  let i = start;
-  while (i < text.length) {
-    const ch = text[i] as string;
-    const next = text[i + 1] ?? "";
-    if (quote === "'") {
-      current += ch;
-      if (ch === "'") quote = "";
-      i++;
-      continue;
-    }
-    if (ch === "\\") {
-      current += ch + next;
-      i += 2;
-      continue;
-    }
-    if ((ch === "$" || ch === "<" || ch === ">") && next === "(") {
-      current += `${ch}(…)`;
-      i = parseCommandList(text, i + 2, ")", out);
-      continue;
-    }
-    if (ch === "`") {
-      if (close === "`") break;
-      current += "`…`";
-      i = parseCommandList(text, i + 1, "`", out);
-      continue;
-    }
-    if (quote === '"') {
-      current += ch;
-      if (ch === '"') quote = "";
-      i++;
-      continue;
-    }
-    if (ch === "'" || ch === '"') {
-      quote = ch;
-      current += ch;
-      i++;
-      continue;
-    }
-    if (ch === ")" && close === ")") break;
-    // `2>&1`, `>&2`, `&>out` are redirections, not the background operator.
-    if (ch === "&" && (current.endsWith(">") || current.endsWith("<") || next === ">")) {
-      current += ch;
-      i++;
-      continue;
-    }
-    if (ch === ";" || ch === "&" || ch === "|" || ch === "\n" || ch === "\r" || ch === "(" || ch === ")") {
-      flush();
-      i++;
-      continue;
-    }
-    current += ch;
-    i++;
-  }
-  flush();
-  return i + 1;
 }
 
 const commandMatcherCache = new Map<string, RegExp>();

@@ -61,31 +61,14 @@ const glob = (patterns: string[], ignore: string[] = []) => {
 const command = (pattern: RegExp) => (facts: TaskFacts) =>
   facts.command !== undefined && pattern.test(facts.command) ? [facts.command] : undefined;
 
-const MANIFESTS = [
-  "package.json",
-  "package-lock.json",
-  "npm-shrinkwrap.json",
-  "yarn.lock",
-  "pnpm-lock.yaml",
-  "bun.lockb",
-  "pyproject.toml",
-  "poetry.lock",
-  "Pipfile",
-  "Pipfile.lock",
-  "requirements*.txt",
-  "setup.py",
-  "setup.cfg",
-  "go.mod",
-  "go.sum",
-  "Cargo.toml",
-  "Cargo.lock",
-  "Gemfile",
-  "Gemfile.lock",
-  "composer.json",
-  "composer.lock",
-  "pom.xml",
-  "build.gradle*",
-].map((name) => `**/${name}`);
+// Split from one string to keep the table short; each name matches at any depth.
+const MANIFESTS = (
+  "package.json package-lock.json npm-shrinkwrap.json yarn.lock pnpm-lock.yaml bun.lockb " +
+  "pyproject.toml poetry.lock Pipfile Pipfile.lock requirements*.txt setup.py setup.cfg go.mod go.sum " +
+  "Cargo.toml Cargo.lock Gemfile Gemfile.lock composer.json composer.lock pom.xml build.gradle*"
+)
+  .split(" ")
+  .map((name) => `**/${name}`);
 
 // Words in a path (split on separators and camelCase) that mark authentication or security code.
 const SECURITY_WORD =
@@ -143,14 +126,8 @@ const RULES: readonly RiskRule[] = [
     test: glob(
       [
         ".github/**",
-        ".gitlab-ci.yml",
-        "**/.gitlab-ci.yml",
-        "Jenkinsfile",
-        "**/Jenkinsfile",
-        ".circleci/**",
-        "azure-pipelines.yml",
-        ".buildkite/**",
-        ".travis.yml",
+        "**/{.gitlab-ci.yml,Jenkinsfile,azure-pipelines.yml,.travis.yml}",
+        "{.circleci,.buildkite}/**",
       ],
       [".github/workflows/**"],
     ),
@@ -180,16 +157,8 @@ const RULES: readonly RiskRule[] = [
     level: "high",
     reason: "changes infrastructure (containers, Terraform, Kubernetes)",
     test: glob([
-      "**/Dockerfile*",
-      "**/*.dockerfile",
-      "**/docker-compose*.{yml,yaml}",
-      "**/compose.{yml,yaml}",
-      "**/*.tf",
-      "**/*.tfvars",
-      "**/k8s/**",
-      "**/kubernetes/**",
-      "**/helm/**",
-      "**/charts/**",
+      "**/{Dockerfile*,*.dockerfile,docker-compose*.{yml,yaml},compose.{yml,yaml},*.tf,*.tfvars}",
+      "**/{k8s,kubernetes,helm,charts}/**",
     ]),
   },
   {

@@ -154,6 +154,11 @@ describe("assessTaskRisk", () => {
     ["a nested Dockerfile", edit("e", ["services/api/Dockerfile.prod"]), "high", "changes infrastructure"],
     ["Terraform", edit("e", ["infra/main.tf"]), "high", "changes infrastructure"],
     ["Kubernetes", edit("e", ["k8s/deployment.yaml"]), "high", "changes infrastructure"],
+    ["Compose", edit("e", ["docker-compose.prod.yml"]), "high", "changes infrastructure"],
+    ["Helm", edit("e", ["deploy/helm/values.yaml"]), "high", "changes infrastructure"],
+    ["tfvars", write("w", "infra/prod.tfvars"), "high", "changes infrastructure"],
+    ["Buildkite", edit("e", [".buildkite/pipeline.yml"]), "high", "changes CI configuration"],
+    ["Travis", edit("e", [".travis.yml"]), "high", "changes CI configuration"],
     [
       "an unverified edit",
       edit("e", ["src/a.ts"], { verify: false }),
