@@ -1,0 +1,149 @@
+/**
+ * A parallel phase: each task runs in its own git worktree as soon as the tasks it `needs` have
+ * landed, at most `concurrency` at once. Finished commits land on the branch one at a time, in the
+ * order the tasks started (plan order as far as `needs` allows), by cherry-pick; a conflict there
+ * re-runs the later task on top of the new head.
+ */
+import pLimit from "p-limit";
+import { failureClassOf, messageOf } from "../errors.js";
+import type { Phase, Task } from "../plan/schema.js";
+import type { RunContext } from "./executor.js";
+import { ZERO_USAGE, addUsage } from "./ports.js";
+import { gateOf } from "./scheduler.js";
+import { retriesOf, runTask, type TaskOutcome } from "./task-runner.js";
+
+const DEFAULT_CONCURRENCY = 4;
+
+export async function landParallelPhase(run: RunContext, phase: Phase): Promise<void> {
+  const limit = pLimit(Math.max(1, run.options.concurrency ?? DEFAULT_CONCURRENCY));
+  const inPhase = new Set(phase.tasks.map((t) => t.id));
+  const started = new Set<string>();
+  /** Settles when each started task has landed or failed, in start order. */
+  const landings: Promise<void>[] = [];
+  const running = new Set<Promise<void>>();
+
+  for (;;) {
+    if (!run.stop && !run.signal.aborted) {
+      for (const task of phase.tasks) {
+        if (started.has(task.id) || run.statusOf(task.id) === "done") continue;
+        const ready = (task.needs ?? []).every((n) => !inPhase.has(n) || run.statusOf(n) === "done");
+        if (!ready) continue;
+        const gate = gateOf(run.plan, task.id, run.statusOf);
+        if (!run.gates.admit(gate)) {
+          run.waiting ??= gate;
+          continue;
+        }
+        started.add(task.id);
+        const turn = Promise.all([...landings]).then(() => undefined);
+        const tracked: Promise<void> = runParallelTask(run, task, limit, turn).then(() => {
+          running.delete(tracked);
+        });
+        landings.push(tracked);
+        running.add(tracked);
+      }
+    }
+    if (running.size === 0) return;
+    await Promise.race(running);
+  }
+}
+
+/** Runs one task in a fresh worktree, waits for its turn, then lands its commit (never rejects). */
+async function runParallelTask(
+  run: RunContext,
+  task: Task,
+  limit: ReturnType<typeof pLimit>,
+  turn: Promise<void>,
+): Promise<void> {
+  const { workspace, clock } = run;
+  const report = run.reports.get(task.id);
+  let startedAt: number | undefined;
+  let total: TaskOutcome = { ok: false, attempts: 0, usage: ZERO_USAGE };
+  const conflictRetries = Math.max(1, retriesOf(run.plan, task));
+  for (let round = 0; ; round++) {
+    let outcome: TaskOutcome | undefined;
+    try {
+      outcome = await limit(async () => {
+        if (run.signal.aborted || (run.stop && round === 0)) return undefined;
+        if (startedAt === undefined) {
+          startedAt = clock.now();
+          if (report) report.status = "running";
+          run.reporter.event({ type: "task-started", taskId: task.id, at: startedAt });
+        }
+        const tree = await workspace.worktree(await workspace.head());
+        try {
+          return await runTask(run.taskContext(task, tree), () => tree.commit(run.commitRequest(task)));
+        } finally {
+          // the commit stays in the shared object store after its worktree is gone
+          await tree.dispose();
+        }
+      });
+    } catch (error) {
+      outcome = {
+        ok: false,
+        attempts: 1,
+        usage: ZERO_USAGE,
+        failureClass: failureClassOf(error),
+        message: messageOf(error),
+      };
+    }
+    if (outcome === undefined) {
+      if (report && report.status === "running") report.status = "pending";
+      return;
+    }
+    total = {
+      ...outcome,
+      attempts: total.attempts + outcome.attempts,
+      usage: addUsage(total.usage, outcome.usage),
+    };
+    await turn;
+    if (outcome.ok && run.signal.aborted) {
+      total = {
+        ...total,
+        ok: false,
+        failureClass: "cancelled",
+        message: "cancelled before its commit landed",
+      };
+    } else if (outcome.ok && outcome.sha) {
+      const landed = await land(run, task, outcome.sha);
+      if (landed.conflict && round < conflictRetries && !run.signal.aborted) {
+        run.reporter.event({
+          type: "attempt",
+          taskId: task.id,
+          attempt: total.attempts + 1,
+          reason: `conflict: ${landed.conflict}`,
+          at: clock.now(),
+        });
+        continue;
+      }
+      total = landed.sha
+        ? { ...total, sha: landed.sha }
+        : {
+            ...total,
+            ok: false,
+            failureClass: landed.failureClass ?? "conflict",
+            message: landed.conflict ?? "failed to land",
+          };
+    }
+    run.finish(task, total, startedAt ?? clock.now());
+    if (total.ok && total.sha) await run.pushHead();
+    return;
+  }
+}
+
+/** Cherry-picks a worktree commit onto the branch under the run marker. */
+async function land(
+  run: RunContext,
+  task: Task,
+  sha: string,
+): Promise<{ sha?: string; conflict?: string; failureClass?: ReturnType<typeof failureClassOf> }> {
+  const { workspace } = run;
+  await run.lock.mark({ planId: run.plan.id, taskId: task.id, head: await workspace.head() });
+  try {
+    return { sha: await workspace.cherryPick(sha) };
+  } catch (error) {
+    await workspace.discard().catch(() => undefined);
+    return { conflict: messageOf(error), failureClass: failureClassOf(error) };
+  } finally {
+    await run.lock.clear();
+  }
+}

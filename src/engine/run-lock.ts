@@ -1,0 +1,99 @@
+/**
+ * The run marker: a small file under the git directory that says "a Planwright task is changing
+ * this working tree right now". It is written before a task touches the tree and removed after its
+ * commit, so after a crash it tells our own half-done task (safe to discard) apart from a person's
+ * uncommitted work (never touched).
+ */
+import { mkdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ConflictError } from "../errors.js";
+import type { Workspace } from "./ports.js";
+
+export interface RunMarker {
+  pid: number;
+  planId: string;
+  taskId: string;
+  /** HEAD when the task started. */
+  head: string;
+  startedAt: number;
+}
+
+export function markerPath(gitDir: string): string {
+  return join(gitDir, "planwright", "run.json");
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readMarker(path: string): Promise<RunMarker | undefined> {
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<RunMarker>;
+    return typeof value.pid === "number" ? (value as RunMarker) : undefined;
+  } catch {
+    // a marker cut short by the crash still proves the crash was ours
+    return { pid: -1, planId: "?", taskId: "?", head: "", startedAt: 0 };
+  }
+}
+
+/** Writes and removes the marker of one working tree. */
+export class RunLock {
+  private readonly path: string;
+  private constructor(private readonly gitDir: string) {
+    this.path = markerPath(gitDir);
+  }
+
+  static async of(workspace: Workspace): Promise<RunLock> {
+    return new RunLock(await workspace.gitDir());
+  }
+
+  async mark(marker: Omit<RunMarker, "pid" | "startedAt">): Promise<void> {
+    await mkdir(join(this.path, ".."), { recursive: true });
+    await writeFile(this.path, JSON.stringify({ pid: process.pid, startedAt: Date.now(), ...marker }));
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.path, { force: true });
+  }
+
+  /**
+   * Makes the working tree safe to run in. A clean tree is fine. A dirty one is cleaned only when
+   * the marker shows our own task was interrupted there (its process is gone); then a stale
+   * `index.lock` left by the killed git is removed too. Otherwise it refuses, naming the files.
+   * Resolves to the id of the interrupted task that was discarded, if any.
+   */
+  async recover(workspace: Workspace): Promise<string | undefined> {
+    const marker = await readMarker(this.path);
+    if (marker && marker.pid !== process.pid && marker.pid > 0 && isAlive(marker.pid)) {
+      throw new ConflictError(
+        `another planwright run (process ${marker.pid}, task ${marker.taskId}) is working in this repository`,
+      );
+    }
+    if (marker) {
+      await unlink(join(this.gitDir, "index.lock")).catch(() => undefined);
+    }
+    const changed = await workspace.changedPaths();
+    if (changed.length === 0) {
+      await this.clear();
+      return undefined;
+    }
+    if (!marker) {
+      const shown =
+        changed.slice(0, 5).join(", ") + (changed.length > 5 ? `, … (${changed.length} in all)` : "");
+      throw new ConflictError(
+        `the working tree has uncommitted changes; commit or stash them first (${shown})`,
+      );
+    }
+    await workspace.discard();
+    await this.clear();
+    return marker.taskId;
+  }
+}

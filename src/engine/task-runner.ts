@@ -1,0 +1,261 @@
+/**
+ * Runs one task in one working tree until it is committed or has failed for good: the task's
+ * action, the policy check of what changed, verification, then the commit. Failures are routed by
+ * class (ARCHITECTURE.md, "Failures and what happens"): transient ones are retried after a backoff,
+ * verification ones are retried with the failure handed back, everything else stops at once.
+ */
+import {
+  CancelledError,
+  PolicyError,
+  VerificationError,
+  failureClassOf,
+  messageOf,
+  type FailureClass,
+} from "../errors.js";
+import { checkCommand, type MergedPolicy } from "../plan/policy.js";
+import { parseDuration, taskKind, type Plan, type Task } from "../plan/schema.js";
+import { createAgentTools, deleteTreeFile, checkWritePath, writeTreeFile } from "./agent-tools.js";
+import type { BudgetTracker } from "./budget.js";
+import {
+  ZERO_USAGE,
+  addUsage,
+  type Clock,
+  type CommandResult,
+  type Model,
+  type Reporter,
+  type Usage,
+  type Workspace,
+} from "./ports.js";
+import { runCommand } from "./process-runner.js";
+import { MAX_TRANSIENT_RETRIES, backoffDelay, type BackoffOptions } from "./retry.js";
+
+/** A task's timeout when neither it nor the plan's defaults set one. */
+export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+/** A task's verification retries when neither it nor the plan's defaults set them. */
+export const DEFAULT_RETRIES = 2;
+
+export interface TaskRunContext {
+  plan: Plan;
+  task: Task;
+  workspace: Workspace;
+  policy: MergedPolicy;
+  extraDeny: readonly string[];
+  model?: Model;
+  /** The scrubbed environment of commands and verification. */
+  env: Record<string, string>;
+  clock: Clock;
+  reporter: Reporter;
+  budget: BudgetTracker;
+  /** The run's cancellation. */
+  signal: AbortSignal;
+  backoff?: BackoffOptions;
+  maxOutputBytes?: number;
+}
+
+export interface TaskOutcome {
+  ok: boolean;
+  /** The commit made (undefined for a successful empty task). */
+  sha?: string;
+  attempts: number;
+  usage: Usage;
+  failureClass?: FailureClass;
+  message?: string;
+}
+
+/** The verify command of a task: its own, else the plan default; undefined when switched off. */
+export function verifyCommandOf(plan: Plan, task: Task): string | undefined {
+  const verify = task.verify ?? plan.defaults?.verify;
+  return verify === false ? undefined : verify;
+}
+
+export function timeoutOf(plan: Plan, task: Task): number {
+  const text = task.timeout ?? plan.defaults?.timeout;
+  return (text && parseDuration(text)) || DEFAULT_TIMEOUT_MS;
+}
+
+export function retriesOf(plan: Plan, task: Task): number {
+  return task.retries ?? plan.defaults?.retries ?? DEFAULT_RETRIES;
+}
+
+function checkedCommand(command: string, policy: MergedPolicy, what: string): string {
+  const verdict = checkCommand(command, policy.commands);
+  if (!verdict.ok)
+    throw new PolicyError(
+      `${what} ${JSON.stringify(command)} is not allowed: ${verdict.reason ?? "refused"}`,
+    );
+  return command;
+}
+
+/** One attempt: the action, verification and the policy check of the changed paths. */
+async function attemptTask(
+  ctx: TaskRunContext,
+  attempt: number,
+  signal: AbortSignal,
+  previousFailure: string | undefined,
+): Promise<{ usage: Usage; changed: string[] }> {
+  const { plan, task, workspace, policy, extraDeny } = ctx;
+  const root = workspace.root;
+  const run = (command: string): Promise<CommandResult> =>
+    runCommand(command, {
+      cwd: root,
+      env: ctx.env,
+      signal,
+      ...(ctx.maxOutputBytes !== undefined ? { maxOutputBytes: ctx.maxOutputBytes } : {}),
+      onOutput: (tail) => ctx.reporter.event({ type: "output", taskId: task.id, tail, at: ctx.clock.now() }),
+    });
+  const verifyCommand = verifyCommandOf(plan, task);
+  const runVerify = async (): Promise<CommandResult> => {
+    if (verifyCommand === undefined) return { exitCode: 0, output: "", timedOut: false, durationMs: 0 };
+    return run(checkedCommand(verifyCommand, policy, "verify command"));
+  };
+
+  let usage = ZERO_USAGE;
+  switch (taskKind(task)) {
+    case "write":
+      await writeTreeFile(root, task.write?.path ?? "", task.write?.content ?? "", policy, extraDeny);
+      break;
+    case "delete": {
+      const path = task.delete?.path ?? "";
+      if (!(await deleteTreeFile(root, path, policy, extraDeny))) {
+        throw new VerificationError(`${path} does not exist, so there is nothing to delete`);
+      }
+      break;
+    }
+    case "run": {
+      const result = await run(checkedCommand(task.run ?? "", policy, "command"));
+      if (result.exitCode !== 0) {
+        throw new VerificationError(`command exited with status ${result.exitCode ?? "?"}`, result.output);
+      }
+      break;
+    }
+    case "edit": {
+      if (!ctx.model) throw new PolicyError("edit tasks need a model: set ANTHROPIC_API_KEY or use --replay");
+      const tools = createAgentTools({ root, policy, extraDeny, runVerify });
+      const request = { plan, task, attempt, tools, signal };
+      const result = await ctx.model.edit(
+        previousFailure === undefined ? request : { ...request, previousFailure },
+      );
+      usage = result.usage;
+      ctx.reporter.event({ type: "usage", taskId: task.id, usage, at: ctx.clock.now() });
+      ctx.budget.add(usage);
+      ctx.budget.check();
+      break;
+    }
+    default:
+      throw new PolicyError(`task ${task.id} must have exactly one of edit, run, write, delete`);
+  }
+
+  if (verifyCommand !== undefined) {
+    const result = await runVerify();
+    if (result.exitCode !== 0) {
+      throw new VerificationError(
+        `verification ${JSON.stringify(verifyCommand)} exited with status ${result.exitCode ?? "?"}`,
+        result.output,
+      );
+    }
+  }
+  const changed = await workspace.changedPaths();
+  // commands may write anywhere on disk: what they changed in the tree must still obey the policy
+  for (const path of changed) checkWritePath(path, policy, extraDeny);
+  if (changed.length === 0 && !task.allow_empty) {
+    throw new VerificationError(
+      `task ${task.id} changed nothing; set allow_empty: true on it when that is expected`,
+    );
+  }
+  return { usage, changed };
+}
+
+/** Aborts with the typed reason when the task's timeout or the plan's time budget runs out. */
+function attemptSignal(ctx: TaskRunContext): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const timers: NodeJS.Timeout[] = [];
+  const onCancel = () => controller.abort(new CancelledError());
+  if (ctx.signal.aborted) onCancel();
+  ctx.signal.addEventListener("abort", onCancel, { once: true });
+  const timeout = timeoutOf(ctx.plan, ctx.task);
+  const label = ctx.task.timeout ?? ctx.plan.defaults?.timeout ?? `${timeout / 60_000}m`;
+  timers.push(setTimeout(() => controller.abort(new VerificationError(`timed out after ${label}`)), timeout));
+  const left = ctx.budget.remainingMs();
+  if (left !== undefined) {
+    timers.push(
+      setTimeout(
+        () =>
+          controller.abort(
+            new PolicyError(
+              ctx.budget.exceeded() ?? `budget max_minutes (${ctx.budget.limits.maxMinutes}) exhausted`,
+            ),
+          ),
+        Math.max(0, left),
+      ),
+    );
+  }
+  return {
+    signal: controller.signal,
+    done: () => {
+      for (const t of timers) clearTimeout(t);
+      ctx.signal.removeEventListener("abort", onCancel);
+    },
+  };
+}
+
+/**
+ * Runs the task with retries; on success `commit` makes the task's commit in `ctx.workspace`
+ * (resolving to its sha, or undefined for an allowed empty task). After a failure the working
+ * tree is clean again.
+ */
+export async function runTask(
+  ctx: TaskRunContext,
+  commit: () => Promise<string | undefined>,
+): Promise<TaskOutcome> {
+  const { task, reporter, clock } = ctx;
+  const retries = retriesOf(ctx.plan, task);
+  let usage = ZERO_USAGE;
+  let transient = 0;
+  let verification = 0;
+  let previousFailure: string | undefined;
+  let reason: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    reporter.event({
+      type: "attempt",
+      taskId: task.id,
+      attempt,
+      ...(reason ? { reason } : {}),
+      at: clock.now(),
+    });
+    const { signal, done } = attemptSignal(ctx);
+    try {
+      ctx.budget.check();
+      const result = await attemptTask(ctx, attempt, signal, previousFailure);
+      usage = addUsage(usage, result.usage);
+      if (signal.aborted) throw signal.reason;
+      const sha = await commit();
+      return { ok: true, ...(sha ? { sha } : {}), attempts: attempt, usage };
+    } catch (caught) {
+      // a command killed by our own timer reports "cancelled"; the signal knows the real reason
+      const error = signal.aborted ? signal.reason : caught;
+      await ctx.workspace.discard();
+      const failureClass = failureClassOf(error);
+      const message = messageOf(error);
+      const canRetry =
+        (failureClass === "transient" && transient < MAX_TRANSIENT_RETRIES) ||
+        (failureClass === "verification" && verification < retries);
+      if (!canRetry) return { ok: false, attempts: attempt, usage, failureClass, message };
+      reason = `${failureClass}: ${message}`;
+      if (failureClass === "transient") {
+        transient++;
+        const after = (error as { retryAfterMs?: number }).retryAfterMs;
+        try {
+          await clock.sleep(backoffDelay(transient, ctx.backoff, after), ctx.signal);
+        } catch {
+          return { ok: false, attempts: attempt, usage, failureClass: "cancelled", message: "cancelled" };
+        }
+      } else {
+        verification++;
+        const output = error instanceof VerificationError ? error.output : "";
+        previousFailure = output ? `${message}\n${output}` : message;
+      }
+    } finally {
+      done();
+    }
+  }
+}
