@@ -7,6 +7,8 @@ import { Command, CommanderError } from "commander";
 import { PlanwrightError, messageOf } from "../errors.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "./io.js";
 import { registerSchema } from "./commands/schema.js";
+import { registerStatus } from "./commands/status.js";
+import { registerRollback } from "./commands/rollback.js";
 
 export const VERSION = "0.1.0";
 
@@ -23,6 +25,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showHelpAfterError("(run with --help for usage)");
   const run = async (runner: CommandRunner) => setExit(await runner(io));
   registerSchema(program, run);
+  registerStatus(program, run);
+  registerRollback(program, run);
   return program;
 }
 

@@ -1,0 +1,118 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { UsageError } from "../../errors.js";
+import { planBlobOf } from "../../engine/plan-blob.js";
+import { deriveState, type ExecutionState } from "../../engine/state.js";
+import { openWorkspace, type GitWorkspace } from "../../git/git-workspace.js";
+import { hasErrors } from "../../plan/diagnostics.js";
+import { formatProblems, loadPlan } from "../../plan/load-plan.js";
+import type { Plan } from "../../plan/schema.js";
+import { EXIT_FAILURE, EXIT_OK, type CliIO } from "../io.js";
+import type { Register } from "../program.js";
+
+/** A validated plan, the blob id of its file, and the repository it runs in. */
+export interface PlanInRepo {
+  plan: Plan;
+  planBlob: string;
+  workspace: GitWorkspace;
+}
+
+/**
+ * Reads and validates `file` (relative to the CLI's cwd) and opens the repository at `repo`.
+ * Prints the problems and resolves to undefined when the plan does not validate.
+ */
+export async function openPlanInRepo(
+  io: CliIO,
+  file: string,
+  repo: string | undefined,
+): Promise<PlanInRepo | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(resolve(io.cwd, file)));
+  } catch {
+    throw new UsageError(`${file}: no such file`);
+  }
+  const result = loadPlan(bytes);
+  if (result.diagnostics.length > 0) io.err(formatProblems(file, result.diagnostics) + "\n");
+  if (hasErrors(result.diagnostics) || !result.plan) return undefined;
+  const workspace = await openWorkspace(resolve(io.cwd, repo ?? "."));
+  return { plan: result.plan, planBlob: planBlobOf(bytes), workspace };
+}
+
+/** The JSON shape of `planwright status --json`. */
+export interface StatusReport {
+  plan: string;
+  title: string;
+  done: number;
+  total: number;
+  tasks: { id: string; title: string; status: string; sha?: string; revertSha?: string }[];
+  foreign: { sha: string; subject: string }[];
+}
+
+export function statusReport(plan: Plan, state: ExecutionState): StatusReport {
+  const tasks: StatusReport["tasks"] = [];
+  for (const phase of plan.phases) {
+    for (const task of phase.tasks) {
+      const s = state.tasks.get(task.id);
+      tasks.push({
+        id: task.id,
+        title: task.title,
+        status: s?.status ?? "pending",
+        ...(s?.sha ? { sha: s.sha } : {}),
+        ...(s?.revertSha ? { revertSha: s.revertSha } : {}),
+      });
+    }
+  }
+  return {
+    plan: plan.id,
+    title: plan.title,
+    done: state.done,
+    total: state.total,
+    tasks,
+    foreign: state.foreign.map((c) => ({ sha: c.sha, subject: c.subject })),
+  };
+}
+
+/** The human-readable table: one line per task, then the progress line. */
+export function formatStatus(report: StatusReport): string {
+  const idWidth = Math.max(...report.tasks.map((t) => t.id.length));
+  const lines = [`${report.plan}: ${report.title}`];
+  for (const t of report.tasks) {
+    const where =
+      t.status === "done"
+        ? (t.sha ?? "").slice(0, 7)
+        : t.status === "reverted"
+          ? (t.revertSha ?? "").slice(0, 7)
+          : "";
+    lines.push(`  ${t.status.padEnd(8)}  ${where.padEnd(7)}  ${t.id.padEnd(idWidth)}  ${t.title}`);
+  }
+  lines.push(`${report.done}/${report.total} done`);
+  if (report.foreign.length > 0) {
+    lines.push(
+      `warning: ${report.foreign.length} commit(s) on the branch are not Planwright task commits: ` +
+        report.foreign.map((c) => `${c.sha.slice(0, 7)} "${c.subject}"`).join(", "),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** `planwright status PLAN_FILE`: each task's state as recorded in the branch's commits. */
+export const registerStatus: Register = (program, run) => {
+  program
+    .command("status")
+    .description("show which tasks of a plan are done, pending or reverted on the current branch")
+    .argument("<plan>", "the plan file (.yaml)")
+    .option("--repo <dir>", "the git repository (default: the current directory)")
+    .option("--json", "print the status as JSON")
+    .addHelpText("after", "\nReverted tasks show the sha of their revert commit.")
+    .action((file: string, options: { repo?: string; json?: boolean }) =>
+      run(async (io) => {
+        const opened = await openPlanInRepo(io, file, options.repo);
+        if (!opened) return EXIT_FAILURE;
+        const state = deriveState(opened.plan, opened.planBlob, await opened.workspace.history());
+        const report = statusReport(opened.plan, state);
+        io.out(options.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
+        return EXIT_OK;
+      }),
+    );
+};
