@@ -80,8 +80,8 @@ describe("planwright status and rollback", () => {
     const lines = status.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("7-demo: Demo plan");
     expect(lines[1]).toMatch(new RegExp(`^  done +${a.slice(0, 7)} +make-x +Create x$`));
-    expect(lines[2]).toMatch(/^  reverted +[0-9a-f]{7} +change-x +Change x$/);
-    expect(lines[3]).toMatch(/^  pending +make-y +Create y$/);
+    expect(lines[2]).toMatch(/^ {2}reverted +[0-9a-f]{7} +change-x +Change x$/);
+    expect(lines[3]).toMatch(/^ {2}pending +make-y +Create y$/);
     expect(lines[4]).toBe("1/3 done");
     expect(status.stderr).toBe("");
   });
