@@ -27,14 +27,16 @@ const ENTITIES: Record<string, string> = {
   "{": "#123;",
   "}": "#125;",
   "\\": "#92;",
+  "@": "#64;",
 };
 
 /**
  * A label that cannot break out of its `["…"]` node: characters Mermaid or the surrounding Markdown
- * fence treat specially become Mermaid entity codes, and whitespace collapses to one line.
+ * fence treat specially become Mermaid entity codes (`@` too, so a label can never read as a
+ * mention), and whitespace collapses to one line.
  */
 export function mermaidLabel(text: string, max = 60): string {
-  return oneLine(text, max).replace(/[#"&<>`|[\]{}\\]/g, (ch) => ENTITIES[ch] ?? ch);
+  return oneLine(text, max).replace(/[#"&<>`|[\]{}\\@]/g, (ch) => ENTITIES[ch] ?? ch);
 }
 
 export interface MermaidOptions {
