@@ -4,6 +4,7 @@
  * git's own first line of explanation.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { PlanwrightError, TransientError } from "../errors.js";
 
 /** Who Planwright's commits are authored and committed by. */
@@ -94,7 +95,8 @@ export function runGit(
         reject(
           new PlanwrightError(
             "usage",
-            error.path === "git" ? "git is not installed or not on PATH" : `no such directory: ${cwd}`,
+            // spawn reports a missing cwd as a missing program too
+            existsSync(cwd) ? "git is not installed or not on PATH" : `no such directory: ${cwd}`,
             { cause: error },
           ),
         );
