@@ -1,0 +1,293 @@
+/**
+ * SEARCH/REPLACE edits, applied robustly. Models produce blocks in the aider-like format
+ *
+ *     path/to/file.ts
+ *     <<<<<<< SEARCH
+ *     old lines
+ *     =======
+ *     new lines
+ *     >>>>>>> REPLACE
+ *
+ * or as structured `{ search, replace }` pairs. Matching is tried from strict to tolerant: exact
+ * lines, exact text, the same lines under a uniform indentation offset (the replacement is
+ * re-indented), then without leading/trailing blank lines. Never fuzzier than that: a missing or
+ * ambiguous block fails with the closest lines of the file, so the model can correct itself.
+ */
+
+export interface EditBlock {
+  search: string;
+  replace: string;
+  /** The file named before the block, when parsed from text. */
+  path?: string;
+}
+
+export interface EditFailure {
+  /** 1-based block number, as shown to the model. */
+  block: number;
+  reason: "missing" | "ambiguous";
+  /** The closest lines in the file, for a missing block. */
+  didYouMean?: string;
+  /** Whether the replacement is already in the file (the block was probably applied before). */
+  alreadyApplied: boolean;
+}
+
+export type ApplyResult =
+  | { ok: true; content: string; applied: number[] }
+  /** `content` holds the blocks that did apply, for callers that want partial progress. */
+  | { ok: false; failures: EditFailure[]; applied: number[]; content: string };
+
+const SEARCH_MARK = /^\s*<{5,9}\s*SEARCH\s*$/;
+const DIVIDER_MARK = /^\s*={5,9}\s*$/;
+const REPLACE_MARK = /^\s*>{5,9}\s*REPLACE\s*$/;
+const FENCE = /^\s*(```|~~~)/;
+
+/** Parses SEARCH/REPLACE blocks out of model text; malformed blocks are reported, not guessed. */
+export function parseEditBlocks(text: string): { blocks: EditBlock[]; errors: string[] } {
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  const blocks: EditBlock[] = [];
+  const errors: string[] = [];
+  let lastPath: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (!SEARCH_MARK.test(line)) {
+      const trimmed = line.trim();
+      if (
+        trimmed &&
+        !FENCE.test(trimmed) &&
+        /^[\w./@+-][\w./@+ -]*\.?[\w-]*$/.test(trimmed) &&
+        !trimmed.includes(" ")
+      ) {
+        lastPath = trimmed.replace(/^`|`$/g, "");
+      }
+      continue;
+    }
+    const start = i + 1;
+    let divider = -1;
+    let end = -1;
+    for (let j = start; j < lines.length; j++) {
+      const candidate = lines[j] ?? "";
+      if (divider < 0 && DIVIDER_MARK.test(candidate)) divider = j;
+      else if (divider >= 0 && REPLACE_MARK.test(candidate)) {
+        end = j;
+        break;
+      } else if (SEARCH_MARK.test(candidate)) break;
+    }
+    const number = blocks.length + errors.length + 1;
+    if (divider < 0 || end < 0) {
+      errors.push(
+        `block ${number} (line ${i + 1}): ${divider < 0 ? "no ======= divider" : "no >>>>>>> REPLACE line"} after <<<<<<< SEARCH`,
+      );
+      continue;
+    }
+    const block: EditBlock = {
+      search: lines.slice(start, divider).join("\n"),
+      replace: lines.slice(divider + 1, end).join("\n"),
+    };
+    if (lastPath !== undefined) block.path = lastPath;
+    blocks.push(block);
+    i = end;
+  }
+  return { blocks, errors };
+}
+
+const isBlank = (line: string) => line.trim() === "";
+const indentOf = (line: string) => /^[ \t]*/.exec(line)?.[0] ?? "";
+
+/** Text without one trailing newline, as lines. */
+function toLines(text: string): string[] {
+  return (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
+}
+
+interface LineMatch {
+  at: number;
+  replacement: string[];
+}
+
+/** Windows of `content` equal to `search` line by line. */
+function exactMatches(content: string[], search: string[], replace: string[]): LineMatch[] {
+  const out: LineMatch[] = [];
+  for (let i = 0; i + search.length <= content.length; i++) {
+    if (search.every((line, k) => content[i + k] === line)) out.push({ at: i, replacement: replace });
+  }
+  return out;
+}
+
+/** Windows equal to `search` under one indentation offset (trailing whitespace ignored); the replacement is re-indented. */
+function indentedMatches(content: string[], search: string[], replace: string[]): LineMatch[] {
+  const out: LineMatch[] = [];
+  const firstIndex = search.findIndex((line) => !isBlank(line));
+  if (firstIndex < 0) return out;
+  const first = search[firstIndex] ?? "";
+  for (let i = 0; i + search.length <= content.length; i++) {
+    const anchor = content[i + firstIndex] ?? "";
+    if (anchor.trim() !== first.trim()) continue;
+    const ci = indentOf(anchor);
+    const si = indentOf(first);
+    let delta: string;
+    let deeper: boolean;
+    if (ci.length >= si.length && ci.endsWith(si))
+      [delta, deeper] = [ci.slice(0, ci.length - si.length), true];
+    else if (si.endsWith(ci)) [delta, deeper] = [si.slice(0, si.length - ci.length), false];
+    else continue;
+    const fits = search.every((line, k) => {
+      const c = content[i + k] ?? "";
+      if (isBlank(line) || isBlank(c)) return isBlank(line) && isBlank(c);
+      return deeper ? c.trimEnd() === delta + line.trimEnd() : delta + c.trimEnd() === line.trimEnd();
+    });
+    if (!fits) continue;
+    const replacement = replace.map((line) => {
+      if (isBlank(line)) return "";
+      if (deeper) return delta + line;
+      return line.startsWith(delta) ? line.slice(delta.length) : line.trimStart();
+    });
+    out.push({ at: i, replacement });
+  }
+  return out;
+}
+
+function trimBlankEdges(lines: string[]): string[] {
+  let start = 0;
+  let end = lines.length;
+  while (start < end && isBlank(lines[start] ?? "")) start++;
+  while (end > start && isBlank(lines[end - 1] ?? "")) end--;
+  return lines.slice(start, end);
+}
+
+/** Character-bigram Dice similarity of two trimmed lines, 0..1. */
+function similarity(a: string, b: string): number {
+  const x = a.trim();
+  const y = b.trim();
+  if (x === y) return 1;
+  if (x.length < 2 || y.length < 2) return 0;
+  const grams = new Map<string, number>();
+  for (let i = 0; i < x.length - 1; i++)
+    grams.set(x.slice(i, i + 2), (grams.get(x.slice(i, i + 2)) ?? 0) + 1);
+  let shared = 0;
+  for (let i = 0; i < y.length - 1; i++) {
+    const gram = y.slice(i, i + 2);
+    const count = grams.get(gram) ?? 0;
+    if (count > 0) {
+      shared++;
+      grams.set(gram, count - 1);
+    }
+  }
+  return (2 * shared) / (x.length - 1 + (y.length - 1));
+}
+
+/** The window of `content` most like `search` (average line similarity), if any is reasonably close. */
+function closestLines(content: string[], search: string[]): string | undefined {
+  const wanted = trimBlankEdges(search);
+  if (wanted.length === 0 || content.length === 0) return undefined;
+  const size = Math.min(wanted.length, content.length);
+  let best = -1;
+  let bestScore = 0;
+  for (let i = 0; i + size <= content.length; i++) {
+    let score = 0;
+    for (let k = 0; k < size; k++) score += similarity(content[i + k] ?? "", wanted[k] ?? "");
+    score /= wanted.length;
+    if (score > bestScore) [best, bestScore] = [i, score];
+  }
+  return best >= 0 && bestScore >= 0.4 ? content.slice(best, best + size).join("\n") : undefined;
+}
+
+function countOccurrences(haystack: string, needle: string): number {
+  let count = 0;
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) count++;
+  return count;
+}
+
+function isAlreadyApplied(content: string, block: EditBlock): boolean {
+  const replace = trimBlankEdges(toLines(block.replace));
+  if (replace.length === 0) return false;
+  const lines = content.split("\n");
+  return exactMatches(lines, replace, []).length > 0 || indentedMatches(lines, replace, []).length > 0;
+}
+
+type Outcome = { content: string } | { failure: "missing" | "ambiguous" };
+
+function applyOne(content: string, block: EditBlock): Outcome {
+  const search = toLines(block.search);
+  const replace = block.replace === "" ? [] : toLines(block.replace);
+  if (trimBlankEdges(search).length === 0) {
+    // An empty SEARCH creates a new (empty) file; on a file with content it could go anywhere.
+    return content.trim() === "" ? { content: block.replace } : { failure: "ambiguous" };
+  }
+  const lines = content.split("\n");
+  const splice = (match: LineMatch, length: number) =>
+    [...lines.slice(0, match.at), ...match.replacement, ...lines.slice(match.at + length)].join("\n");
+
+  const exact = exactMatches(lines, search, replace);
+  if (exact.length > 1) return { failure: "ambiguous" };
+  if (exact.length === 1) return { content: splice(exact[0]!, search.length) };
+
+  const occurrences = countOccurrences(content, block.search);
+  if (occurrences > 1) return { failure: "ambiguous" };
+  if (occurrences === 1) return { content: content.replace(block.search, () => block.replace) };
+
+  // Tolerant steps, strictest first; each is decisive when it finds anything.
+  const steps: [string[], () => LineMatch[]][] = [[search, () => indentedMatches(lines, search, replace)]];
+  const trimmedSearch = trimBlankEdges(search);
+  if (trimmedSearch.length !== search.length) {
+    const trimmedReplace = trimBlankEdges(replace);
+    steps.push([trimmedSearch, () => exactMatches(lines, trimmedSearch, trimmedReplace)]);
+    steps.push([trimmedSearch, () => indentedMatches(lines, trimmedSearch, trimmedReplace)]);
+  }
+  for (const [matched, find] of steps) {
+    const matches = find();
+    if (matches.length > 1) return { failure: "ambiguous" };
+    if (matches.length === 1) return { content: splice(matches[0]!, matched.length) };
+  }
+  return { failure: "missing" };
+}
+
+/**
+ * Applies blocks in order (each sees the result of the previous ones). All must apply for `ok`;
+ * failures say why, where the closest lines are and whether the change is already there.
+ */
+export function applyEdits(content: string, blocks: readonly EditBlock[]): ApplyResult {
+  const crlf = content.includes("\r\n");
+  let current = crlf ? content.replace(/\r\n/g, "\n") : content;
+  const applied: number[] = [];
+  const failures: EditFailure[] = [];
+  blocks.forEach((raw, index) => {
+    const block = { search: raw.search.replace(/\r\n/g, "\n"), replace: raw.replace.replace(/\r\n/g, "\n") };
+    const outcome = applyOne(current, block);
+    if ("content" in outcome) {
+      current = outcome.content;
+      applied.push(index + 1);
+      return;
+    }
+    const failure: EditFailure = {
+      block: index + 1,
+      reason: outcome.failure,
+      alreadyApplied: isAlreadyApplied(current, block),
+    };
+    if (outcome.failure === "missing") {
+      const near = closestLines(current.split("\n"), toLines(block.search));
+      if (near !== undefined) failure.didYouMean = near;
+    }
+    failures.push(failure);
+  });
+  const out = crlf ? current.replace(/\n/g, "\r\n") : current;
+  return failures.length === 0
+    ? { ok: true, content: out, applied }
+    : { ok: false, failures, applied, content: out };
+}
+
+/** A message for the model explaining failed blocks, so it can send corrected ones. */
+export function formatEditFailures(failures: readonly EditFailure[], path?: string): string {
+  return failures
+    .map((f) => {
+      const where = path ? ` in ${path}` : "";
+      const head =
+        f.reason === "ambiguous"
+          ? `Block ${f.block}: the SEARCH text matches more than one place${where}; include more surrounding lines.`
+          : `Block ${f.block}: the SEARCH text was not found${where}.`;
+      const done = f.alreadyApplied
+        ? " Its REPLACE text is already present: the change may already be made."
+        : "";
+      const hint = f.didYouMean ? `\nDid you mean these lines?\n${f.didYouMean}` : "";
+      return head + done + hint;
+    })
+    .join("\n\n");
+}
