@@ -206,7 +206,7 @@ export function parsePlanYaml(text: string, limits: Required<PlanLimits>): Parse
   const lineCounter = new LineCounter();
   let doc;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: "silent" });
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: "error" });
   } catch (e) {
     return {
       locator: NULL_LOCATOR,

@@ -74,7 +74,7 @@ function whatIsWrong(issue: Issue, value: unknown): string {
     case "invalid_value":
       return own ?? `must be one of ${issue.values.map((v) => String(v)).join(", ")} (found ${found(value)})`;
     case "too_small":
-      if (own) return own;
+      if (own) return own.startsWith("must") ? own : `must not be empty (${own})`;
       if (issue.origin === "number" || issue.origin === "int") {
         return Number(issue.minimum) === 0 && !issue.inclusive
           ? `must be positive (found ${found(value)})`
