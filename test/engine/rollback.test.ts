@@ -4,6 +4,7 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openWorkspace, type GitWorkspace } from "../../src/git/git-workspace.js";
 import { planRollback, rollback } from "../../src/engine/rollback.js";
+import { executePlan } from "../../src/engine/executor.js";
 import { deriveState } from "../../src/engine/state.js";
 import { planBlobOf } from "../../src/engine/plan-blob.js";
 import type { EngineEvent } from "../../src/engine/ports.js";
@@ -228,5 +229,68 @@ describe("planRollback", () => {
     expect(() => planRollback(plan, state, "nope")).toThrow(UsageError);
     expect(() => planRollback(plan, state, "nope")).toThrow('plan 42-demo has no task "nope"');
     expect(() => planRollback(plan, state, "d")).toThrow("task d is pending, there is nothing to roll back");
+  });
+});
+
+describe("rollback after a real run", () => {
+  it("undoes what executePlan did, parallel phase included, and a re-run redoes it", async () => {
+    const runPlan: Plan = {
+      version: 1,
+      id: "9-cycle",
+      title: "Cycle",
+      request: "cycle",
+      phases: [
+        {
+          id: "setup",
+          mode: "sequential",
+          tasks: [{ id: "docs", title: "Write docs", write: { path: "docs/a.md", content: "# A\n" } }],
+        },
+        {
+          id: "fan-out",
+          mode: "parallel",
+          tasks: [
+            {
+              id: "p1",
+              title: "Part one",
+              needs: ["docs"],
+              write: { path: "src/one.ts", content: "export {};\n" },
+            },
+            {
+              id: "p2",
+              title: "Part two",
+              needs: ["docs"],
+              write: { path: "src/two.ts", content: "export {};\n" },
+            },
+            { id: "drop", title: "Drop keep", delete: { path: "keep.txt" } },
+          ],
+        },
+      ],
+    };
+    const blob = planBlobOf("cycle plan\n");
+    const repo = await createTestRepo({ "keep.txt": "k\n" });
+    try {
+      const ws = await openWorkspace(repo.dir);
+      const base = await ws.tree();
+      const first = await executePlan({ plan: runPlan, planBlob: blob, workspace: ws });
+      expect(first.outcome).toBe("succeeded");
+      expect(deriveState(runPlan, blob, await ws.history()).done).toBe(4);
+
+      const partial = await rollback(ws, runPlan, blob, { taskId: "docs" });
+      expect(partial.reverted.map((r) => r.taskId).sort()).toEqual(["docs", "p1", "p2"]);
+      expect(existsSync(join(repo.dir, "keep.txt"))).toBe(false);
+      expect(existsSync(join(repo.dir, "docs"))).toBe(false);
+
+      const full = await rollback(ws, runPlan, blob);
+      expect(full.reverted.map((r) => r.taskId)).toEqual(["drop"]);
+      expect(await ws.tree()).toBe(base);
+
+      const again = await executePlan({ plan: runPlan, planBlob: blob, workspace: ws });
+      expect(again.outcome).toBe("succeeded");
+      const state = deriveState(runPlan, blob, await ws.history());
+      expect(state.done).toBe(4);
+      expect(await readFile(join(repo.dir, "src/two.ts"), "utf8")).toBe("export {};\n");
+    } finally {
+      await repo.cleanup();
+    }
   });
 });
