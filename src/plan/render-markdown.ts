@@ -188,7 +188,7 @@ function headSection(plan: Plan, options: MarkdownOptions, max: number): string 
   if (level) {
     const risk = [`### Risk: **${level}**`];
     const reasons = options.risk?.reasons ?? [];
-    for (const r of reasons.slice(0, 10)) risk.push(`- ${mdText(r, 300)}`);
+    for (const r of reasons.slice(0, 10)) risk.push(`- ${mdText(r, 200)}`);
     if (reasons.length > 10) risk.push(`- … and ${reasons.length - 10} more reasons`);
     parts.push(risk.join("\n"));
   }
@@ -196,7 +196,7 @@ function headSection(plan: Plan, options: MarkdownOptions, max: number): string 
   parts.push(
     `### Budget\n` +
       (budget ? `Limits: ${budget}.` : "No limits in the plan; the repository's configuration applies.") +
-      ` Worst case before retries: ${worstCaseMinutes(plan)} minutes of task timeouts.`,
+      ` Task timeouts add up to ${worstCaseMinutes(plan)} minutes (before retries).`,
   );
   return parts.join("\n\n");
 }
@@ -253,7 +253,8 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   let before = 0;
   for (const [i, phase] of plan.phases.entries()) {
     const title = phase.title ? ` — ${mdText(phase.title, 100)}` : "";
-    const meta = phaseMeta(plan, phase).join(", ");
+    const gate = phase.mode === "manual" ? " — each task waits for a confirmation before it runs" : "";
+    const meta = phaseMeta(plan, phase).join(", ") + gate;
     const header = `### ${i + 1}. ${mdCode(phase.id, 63, false)}${title}\n_${meta}_\n\n${tableHead(options)}`;
     // Keep room for this phase's "more tasks" note and for the "more phases" note after it.
     if (header.length + 2 * endNote > room) {
