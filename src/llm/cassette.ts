@@ -89,6 +89,27 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The final token counts of a streamed (SSE) response: message_start's, updated by message_delta's. */
+export function usageFromEventStream(text: string): Record<string, number> | undefined {
+  let usage: Record<string, number> | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("data:")) continue;
+    const event = parseJson(line.slice(5).trim()) as
+      | { type?: string; message?: { usage?: Record<string, unknown> }; usage?: Record<string, unknown> }
+      | undefined;
+    const found =
+      event?.type === "message_start"
+        ? event.message?.usage
+        : event?.type === "message_delta"
+          ? event.usage
+          : undefined;
+    if (!found) continue;
+    usage ??= {};
+    for (const [key, value] of Object.entries(found)) if (typeof value === "number") usage[key] = value;
+  }
+  return usage;
+}
+
 export interface RecordingOptions {
   /** The real fetch (default: the global one). */
   fetch?: FetchLike;

@@ -7,7 +7,7 @@ import type { Clock, Usage } from "../engine/ports.js";
 import { ZERO_USAGE, addUsage } from "../engine/ports.js";
 import { CancelledError, TransientError, UsageError } from "../errors.js";
 import { createRedactor } from "../redact.js";
-import { createRecordingFetch, createReplayFetch, type FetchLike } from "./cassette.js";
+import { createRecordingFetch, createReplayFetch, usageFromEventStream, type FetchLike } from "./cassette.js";
 import { isQuotaExhausted, translateAnthropicError } from "./errors.js";
 import { priceOf, type PricingTable } from "./pricing.js";
 import { usageFromApi, type ApiUsage } from "./usage.js";
@@ -60,7 +60,16 @@ export interface ModelClientOptions {
   onWarning?: (message: string) => void;
   /** The transport under the SDK (tests, proxies). */
   fetch?: FetchLike;
+  /**
+   * Whether calls stream the response (the result is the same complete message). `auto` (default)
+   * streams when `max_tokens` exceeds 16,000: long generations over a plain request risk idle
+   * timeouts, and the SDK refuses them without an explicit timeout.
+   */
+  streaming?: "auto" | "always" | "never";
 }
+
+/** Above this `max_tokens`, `streaming: "auto"` streams. */
+export const STREAM_ABOVE_MAX_TOKENS = 16_000;
 
 export interface ModelCallResult {
   message: Message;
@@ -146,7 +155,10 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       redactor,
       usageOf: (request, response) => {
         const model = (request as { model?: string }).model ?? options.model;
-        const usage = (response as { usage?: ApiUsage } | undefined)?.usage;
+        const usage =
+          typeof response === "string"
+            ? usageFromEventStream(response)
+            : (response as { usage?: ApiUsage } | undefined)?.usage;
         return usage ? usageOf(model, usage) : undefined;
       },
     });
@@ -164,6 +176,8 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   });
 
   let total: Usage = { ...ZERO_USAGE };
+  const streams = (maxTokens: number) =>
+    options.streaming === "always" || (options.streaming !== "never" && maxTokens > STREAM_ABOVE_MAX_TOKENS);
 
   const create = async (params: ModelCreateParams, callOptions: { signal?: AbortSignal } = {}) => {
     const model = params.model ?? options.model;
@@ -173,7 +187,10 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw new CancelledError("model call cancelled");
       try {
-        const message = await sdk.messages.create(body, signal ? { signal } : {});
+        const requestOptions = signal ? { signal } : {};
+        const message = streams(body.max_tokens)
+          ? await sdk.messages.stream(body, requestOptions).finalMessage()
+          : await sdk.messages.create(body, requestOptions);
         const usage = usageOf(model, message.usage);
         total = addUsage(total, usage);
         options.onUsage?.(usage);

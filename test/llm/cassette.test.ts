@@ -98,6 +98,27 @@ describe("record and replay through the real SDK", () => {
     expect(entry.usage?.outputTokens).toBeGreaterThan(0);
   });
 
+  it("records and replays streamed calls, with usage", async () => {
+    const cassette = join(dir, "stream.jsonl");
+    server.enqueue({ content: [{ type: "tool_use", name: "search", input: { pattern: "TODO" } }] });
+    const recorder = createModelClient({
+      apiKey: KEY,
+      baseURL: server.url,
+      model: "claude-sonnet-4-6",
+      record: cassette,
+      streaming: "always",
+    });
+    const recorded = await recorder.create(ask("find the TODOs"));
+    await server.close();
+    const entry = readCassette(cassette)[0]!;
+    expect(entry.response.contentType).toContain("text/event-stream");
+    expect(entry.usage).toEqual(recorded.usage);
+    const replayer = createModelClient({ model: "claude-sonnet-4-6", replay: cassette, streaming: "always" });
+    const replayed = await replayer.create(ask("find the TODOs"));
+    expect(replayed.message).toEqual(recorded.message);
+    expect(replayed.usage).toEqual(recorded.usage);
+  });
+
   it("does not record failed attempts", async () => {
     const cassette = join(dir, "run.jsonl");
     server.enqueue({ status: 500, headers: { "retry-after-ms": "1" } }, { content: "ok" });

@@ -8,7 +8,8 @@ import {
   UsageError,
 } from "../../src/errors.js";
 import { createModelClient, type ModelClientOptions } from "../../src/llm/client.js";
-import { cacheReadShare } from "../../src/llm/usage.js";
+import { DEFAULT_PRICING, priceOf, pricingFrom } from "../../src/llm/pricing.js";
+import { cacheReadShare, formatUsage, totalUsage, usageFromApi } from "../../src/llm/usage.js";
 import { startFakeMessagesServer, type FakeMessagesServer } from "./fake-messages-server.js";
 
 const KEY = "sk-ant-api03-test-key-0123456789abcdef";
@@ -291,5 +292,113 @@ describe("createModelClient against the fake Messages API", () => {
     expect(() => createModelClient({ apiKey: KEY, model: "m", record: "a", replay: "b" })).toThrow(
       UsageError,
     );
+  });
+});
+
+describe("streaming", () => {
+  it("streams a large-max_tokens call and returns the same complete message and usage", async () => {
+    const content = [
+      { type: "text" as const, text: "Reading the file first." },
+      {
+        type: "tool_use" as const,
+        id: "toolu_1",
+        name: "read_file",
+        input: { path: "src/a.ts", range: { startLine: 1 } },
+      },
+    ];
+    server.enqueue(
+      { content, usage: { input_tokens: 500, output_tokens: 40 } },
+      { content, usage: { input_tokens: 500, output_tokens: 40 } },
+    );
+    const c = client();
+    const streamed = await c.create({ ...hello, max_tokens: 32_000 });
+    const plain = await c.create(hello);
+    expect(server.requests[0]!.body.stream).toBe(true);
+    expect(server.requests[1]!.body.stream).toBeUndefined();
+    expect(streamed.message.content).toEqual(plain.message.content);
+    expect(streamed.message.stop_reason).toBe("tool_use");
+    expect(streamed.usage).toEqual(plain.usage);
+    expect(streamed.usage.outputTokens).toBe(40);
+  });
+
+  it("retries a streamed call after a 529", async () => {
+    server.enqueue({ status: 529 }, { content: "streamed" });
+    const { message } = await client({ streaming: "always" }).create(hello);
+    expect(message.content[0]).toMatchObject({ type: "text", text: "streamed" });
+    expect(clock.sleeps).toHaveLength(1);
+    expect(server.requests.map((r) => r.body.stream)).toEqual([true, true]);
+  });
+});
+
+describe("pricing and usage", () => {
+  it("prices the Claude 4 families per million tokens, cache write 1.25x and read 0.1x input", () => {
+    expect(priceOf("claude-sonnet-4-6")).toMatchObject({
+      family: "claude-sonnet-4-x",
+      input: 3,
+      output: 15,
+      cacheWrite: 3.75,
+      known: true,
+    });
+    expect(priceOf("claude-sonnet-4-5-20250929").cacheRead).toBeCloseTo(0.3);
+    expect(priceOf("claude-haiku-4-5")).toMatchObject({ input: 1, output: 5, cacheWrite: 1.25 });
+    expect(priceOf("claude-opus-4-6")).toMatchObject({ input: 5, output: 25 });
+    expect(priceOf("claude-opus-4-1-20250805")).toMatchObject({ input: 15, output: 75 });
+    expect(priceOf("claude-opus-4-20250514")).toMatchObject({ input: 15, output: 75 });
+    expect(priceOf("gpt-9")).toMatchObject({ family: undefined, input: 15, output: 75, known: false });
+  });
+
+  it("computes cost from all four token kinds", () => {
+    const usage = usageFromApi("claude-sonnet-4-6", {
+      input_tokens: 1_000_000,
+      output_tokens: 100_000,
+      cache_creation_input_tokens: 200_000,
+      cache_read_input_tokens: 2_000_000,
+    });
+    // 3 + 1.5 + 0.75 + 0.6
+    expect(usage.costUsd).toBeCloseTo(5.85, 10);
+    expect(usageFromApi("claude-sonnet-4-6", null)).toEqual({
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheWriteTokens: 0,
+      cacheReadTokens: 0,
+      costUsd: 0,
+    });
+  });
+
+  it("takes overrides ahead of the defaults, longest prefix first", () => {
+    const table = pricingFrom({
+      "claude-sonnet": { input: 1, output: 2 },
+      "claude-sonnet-4-6": { input: 10, output: 20, cacheRead: 0 },
+    });
+    expect(priceOf("claude-sonnet-4-6", table)).toMatchObject({ input: 10, cacheRead: 0, cacheWrite: 12.5 });
+    expect(priceOf("claude-sonnet-4-5", table)).toMatchObject({ input: 1 });
+    expect(priceOf("claude-haiku-4-5", table)).toEqual(priceOf("claude-haiku-4-5", DEFAULT_PRICING));
+  });
+
+  it("sums usages and measures the cache-read share of prompt tokens", () => {
+    const a = {
+      inputTokens: 100,
+      outputTokens: 10,
+      cacheWriteTokens: 900,
+      cacheReadTokens: 0,
+      costUsd: 0.01,
+    };
+    const b = {
+      inputTokens: 100,
+      outputTokens: 10,
+      cacheWriteTokens: 0,
+      cacheReadTokens: 900,
+      costUsd: 0.002,
+    };
+    expect(totalUsage([a, b])).toEqual({
+      inputTokens: 200,
+      outputTokens: 20,
+      cacheWriteTokens: 900,
+      cacheReadTokens: 900,
+      costUsd: 0.012,
+    });
+    expect(cacheReadShare([a, b])).toBeCloseTo(0.45);
+    expect(cacheReadShare([])).toBe(0);
+    expect(formatUsage(totalUsage([a, b]))).toBe("$0.0120 (2.0k in, 20 out, 45% cached)");
   });
 });
