@@ -4,7 +4,8 @@
  */
 import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { resolveLimits, type PlanLimits } from "./limits.js";
-import { decodeSource, parsePlanYaml } from "./parse.js";
+import { decodeSource } from "./decode-source.js";
+import { parsePlanYaml } from "./parse.js";
 import { checkSchema } from "./schema-issues.js";
 import type { Plan } from "./schema.js";
 import { validatePlan } from "./validate.js";

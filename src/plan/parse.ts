@@ -6,6 +6,7 @@
 import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import type { PlanLimits } from "./limits.js";
+import { quote } from "./plan-labels.js";
 import { createLocator, NULL_LOCATOR, type Locator, type Position } from "./yaml-positions.js";
 
 /** What {@link parsePlanYaml} found. */
@@ -21,106 +22,6 @@ const MAX_YAML_ERRORS = 20;
 
 function error(at: Position, message: string): Diagnostic {
   return { severity: "error", line: at.line, col: at.col, message };
-}
-
-/** Makes any text safe for a one-line message: quoted, escaped and shortened. */
-export function quote(text: string, max = 60): string {
-  const short = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(short);
-}
-
-/** UTF-8 length of a string without allocating the encoded bytes. */
-export function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
-}
-
-/** Offset of the first byte that is not valid UTF-8, or -1. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i] ?? 0;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      if (b === 0xe0) lo = 0xa0;
-      if (b === 0xed) hi = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      if (b === 0xf0) lo = 0x90;
-      if (b === 0xf4) hi = 0x8f;
-    } else return i;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c === undefined) return i;
-      const min = k === 1 ? lo : 0x80;
-      const max = k === 1 ? hi : 0xbf;
-      if (c < min || c > max) return i;
-    }
-    i += need + 1;
-  }
-  return -1;
-}
-
-/**
- * Decodes the source and applies the byte-size limit. A leading byte order mark is dropped (editors
- * do not count it as a column).
- */
-export function decodeSource(
-  source: string | Uint8Array,
-  limits: Pick<PlanLimits, "maxBytes">,
-): { text?: string; diagnostics: Diagnostic[] } {
-  const size = typeof source === "string" ? utf8Length(source) : source.length;
-  if (size > limits.maxBytes) {
-    return {
-      diagnostics: [
-        error({ line: 1, col: 1 }, `the file is ${size} bytes, over the limit of ${limits.maxBytes} bytes`),
-      ],
-    };
-  }
-  let text: string;
-  if (typeof source === "string") {
-    text = source;
-  } else {
-    try {
-      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(source);
-    } catch {
-      const bad = Math.max(0, firstInvalidUtf8(source));
-      let lineStart = 0;
-      let line = 1;
-      for (let i = 0; i < bad; i++) {
-        if (source[i] === 0x0a) {
-          line++;
-          lineStart = i + 1;
-        }
-      }
-      const col = new TextDecoder("utf-8").decode(source.subarray(lineStart, bad)).length + 1;
-      return {
-        diagnostics: [error({ line, col }, "not valid UTF-8 (a plan file must be UTF-8 text)")],
-      };
-    }
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { text, diagnostics: [] };
 }
 
 function yamlErrorMessage(code: string, message: string, text: string, offset: number): string {
@@ -217,12 +118,17 @@ export function parsePlanYaml(text: string, limits: Required<PlanLimits>): Parse
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
   let fatal = false;
+  // A tab in the indentation derails the parser for the rest of its line; the errors that follow
+  // there (implicit keys, duplicates) are consequences, so only the tab is reported.
   const yamlLines = new Set<number>();
+  for (const e of doc.errors) {
+    if (e.code === "TAB_AS_INDENT") yamlLines.add(locator.offset(e.pos[0]).line);
+  }
   for (const e of doc.errors) {
     const at = locator.offset(e.pos[0]);
     const message = yamlErrorMessage(e.code, e.message, text, e.pos[0]);
     if (e.code !== "DUPLICATE_KEY") fatal = true;
-    if (e.code === "TAB_AS_INDENT") yamlLines.add(at.line);
+    if (e.code !== "TAB_AS_INDENT" && yamlLines.has(at.line)) continue;
     const key = `${at.line}:${at.col}:${message}`;
     if (seen.has(key) || seen.size >= MAX_YAML_ERRORS) continue;
     seen.add(key);

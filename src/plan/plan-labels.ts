@@ -17,6 +17,12 @@ function child(value: unknown, segment: string | number): unknown {
   return (value as Record<string | number, unknown>)[segment];
 }
 
+/** Makes any text safe for a one-line message: quoted, escaped and shortened. */
+export function quote(text: string, max = 60): string {
+  const short = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(short);
+}
+
 /** `edit.files[0]` for `["edit", "files", 0]`. */
 export function formatField(path: PlanPath): string {
   let out = "";

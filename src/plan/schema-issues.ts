@@ -4,8 +4,7 @@
  */
 import { z } from "zod";
 import type { Diagnostic } from "./diagnostics.js";
-import { closest, describe, formatField, splitSubject } from "./plan-labels.js";
-import { quote } from "./parse.js";
+import { closest, describe, formatField, quote, splitSubject } from "./plan-labels.js";
 import { planSchema, type Plan } from "./schema.js";
 import type { Locator, PlanPath, Position } from "./yaml-positions.js";
 

@@ -7,8 +7,9 @@
  */
 import type { Diagnostic } from "./diagnostics.js";
 import type { PlanLimits } from "./limits.js";
-import { closest, describe, taskLabel } from "./plan-labels.js";
-import { quote, utf8Length } from "./parse.js";
+import { utf8Length } from "./decode-source.js";
+import { findCycles } from "./dependency-cycles.js";
+import { closest, describe, quote, taskLabel } from "./plan-labels.js";
 import { checkCommand, checkPath } from "./policy.js";
 import { assessPlanRisk } from "./risk.js";
 import { ID_PATTERN, policySchema, TASK_KINDS, type Plan, type Policy } from "./schema.js";
@@ -195,93 +196,23 @@ function checkNeeds(
   }
 }
 
-/** Tarjan's strongly connected components, iteratively; one diagnostic per cycle-bearing component. */
 function checkCycles(
   tasks: TaskRef[],
   byId: Map<string, TaskRef>,
   locator: Locator,
   out: Diagnostic[],
 ): void {
-  const n = tasks.length;
-  const edges: number[][] = tasks.map((t) =>
+  const edges = tasks.map((t) =>
     t.needs.map((need) => byId.get(need.id)?.index).filter((i): i is number => i !== undefined),
   );
-  const index = new Array<number>(n).fill(-1);
-  const low = new Array<number>(n).fill(0);
-  const onStack = new Array<boolean>(n).fill(false);
-  const stack: number[] = [];
-  const component = new Array<number>(n).fill(-1);
-  const components: number[][] = [];
-  let counter = 0;
-  for (let root = 0; root < n; root++) {
-    if (index[root] !== -1) continue;
-    const work: [number, number][] = [[root, 0]];
-    while (work.length > 0) {
-      const frame = work[work.length - 1] as [number, number];
-      const [v, i] = frame;
-      if (i === 0 && index[v] === -1) {
-        index[v] = low[v] = counter++;
-        stack.push(v);
-        onStack[v] = true;
-      }
-      const next = edges[v]?.[i];
-      if (next !== undefined) {
-        frame[1] = i + 1;
-        if (index[next] === -1) work.push([next, 0]);
-        else if (onStack[next]) low[v] = Math.min(low[v] ?? 0, index[next] ?? 0);
-        continue;
-      }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low[parent[0]] = Math.min(low[parent[0]] ?? 0, low[v] ?? 0);
-      if (low[v] === index[v]) {
-        const members: number[] = [];
-        let w: number;
-        do {
-          w = stack.pop() as number;
-          onStack[w] = false;
-          component[w] = components.length;
-          members.push(w);
-        } while (w !== v);
-        components.push(members);
-      }
-    }
-  }
-  for (const [c, members] of components.entries()) {
-    const start = Math.min(...members);
-    const selfLoop = (edges[start] ?? []).includes(start);
-    if (members.length < 2 && !selfLoop) continue;
-    const cycle = selfLoop ? [start, start] : cycleThrough(start, edges, component, c);
-    const names = cycle.map((i) => tasks[i]?.id ?? "?");
-    const from = tasks[start];
-    const to = tasks[cycle[1] ?? start];
+  for (const cycle of findCycles(edges)) {
+    const from = tasks[cycle[0] ?? 0];
+    const to = tasks[cycle[1] ?? 0];
     const need = from?.needs.find((x) => x.id === to?.id);
     if (!from || !need) continue;
+    const names = cycle.map((i) => tasks[i]?.id ?? "?");
     out.push(err(locator.value(need.path), `dependency cycle: ${names.join(" -> ")}`, need.path));
   }
-}
-
-/** The shortest path start -> … -> start inside one component (breadth first). */
-function cycleThrough(start: number, edges: number[][], component: number[], c: number): number[] {
-  const previous = new Map<number, number>();
-  const queue = [start];
-  for (let q = 0; q < queue.length; q++) {
-    const v = queue[q] as number;
-    for (const w of edges[v] ?? []) {
-      if (component[w] !== c) continue;
-      if (w === start) {
-        const path = [start];
-        for (let x: number | undefined = v; x !== undefined && x !== start; x = previous.get(x)) path.push(x);
-        path.push(start);
-        return path.reverse();
-      }
-      if (!previous.has(w)) {
-        previous.set(w, v);
-        queue.push(w);
-      }
-    }
-  }
-  return [start, start];
 }
 
 function checkPolicy(
