@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import type { CommitRequest, HistoryCommit, Workspace } from "../engine/ports.js";
 import { ConflictError, PlanwrightError, UsageError } from "../errors.js";
 import { DEFAULT_IDENTITY, GitCommandError, runGit, type GitIdentity, type GitResult } from "./run-git.js";
+import { parseStatusPaths, pushRejectionReason } from "./porcelain.js";
 import { LOG_FORMAT, formatCommitMessage, parseLog } from "./trailers.js";
 
 export interface WorkspaceOptions {
@@ -100,17 +101,7 @@ export class GitWorkspace implements Workspace {
       "--untracked-files=all",
       "--ignore-submodules=none",
     ]);
-    const entries = stdout.split("\0");
-    const paths = new Set<string>();
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] ?? "";
-      if (entry.length < 4) continue;
-      paths.add(entry.slice(3));
-      // a rename or copy is followed by its source path
-      if (entry[0] === "R" || entry[0] === "C") paths.add(entries[++i] ?? "");
-    }
-    paths.delete("");
-    return [...paths].sort();
+    return parseStatusPaths(stdout);
   }
 
   commit(request: CommitRequest): Promise<string | undefined> {
@@ -270,7 +261,7 @@ export class GitWorkspace implements Workspace {
 /** A failed push, with the remote's reason from `--porcelain` output when it gave one. */
 function pushFailure(error: unknown, remote: string, branch: string): unknown {
   if (!(error instanceof GitCommandError)) return error;
-  const reason = /^!\t[^\t]*\t(.*)$/m.exec(error.stdout)?.[1]?.trim();
+  const reason = pushRejectionReason(error.stdout);
   if (!reason) return error;
   return new PlanwrightError("internal", `git push to ${remote}/${branch} failed: ${reason}`, {
     cause: error,
