@@ -192,7 +192,7 @@ export function parsePlanYaml(text: string, limits: Required<PlanLimits>): Parse
     data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (/alias count/i.test(message)) {
+    if (/alias count|alias resolution is disabled/i.test(message)) {
       const first = aliases[0];
       diagnostics.push(
         error(
