@@ -74,12 +74,10 @@ describe("loadPlan", () => {
 
   it("reports duplicate keys at the duplicate, naming it, and still checks the rest", () => {
     const text = VALID.replace("title: Demo\n", 'title: Demo\n"title": Again\n') + "extra: 1\n";
-    expect(errorsOf(text)).toEqual(
-      [
-        '4:1 duplicate key "title" (a key may appear only once in a mapping)',
-        '12:1 unknown key "extra" (did you mean "request"?)'.replace(' (did you mean "request"?)', ""),
-      ].map((m) => (m.startsWith("12:1") ? expect.stringMatching(/^12:1 unknown key "extra"/) : m)),
-    );
+    expect(errorsOf(text)).toEqual([
+      '4:1 duplicate key "title" (a key may appear only once in a mapping)',
+      expect.stringMatching(/^12:1 unknown key "extra" /),
+    ]);
   });
 
   it("keeps messages on one line whatever the input holds", () => {
