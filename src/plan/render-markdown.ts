@@ -32,7 +32,6 @@ function neutralise(text: string): string {
   return text
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
     .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`);
 }
 
@@ -63,35 +62,67 @@ function fenced(text: string, lang = ""): string {
 }
 
 /**
- * Markdown written by the planner (the summary): formatting is kept, but outside code spans and
- * fences HTML is escaped and mentions are neutralised. Code stays literal (GitHub neither renders
- * HTML nor notifies anyone there).
+ * Escapes one line outside fences, leaving code spans literal only where GitHub is certain to read
+ * them as code: a backtick run closed by an equal run on the same line, with no backslash before it.
+ * After anything doubtful (an unclosed run may close on a later line) the rest of the paragraph is
+ * escaped too: at worst code shows `&lt;`, never does text become HTML. Returns the line and
+ * whether the paragraph is now doubtful.
+ */
+function escapeLine(line: string, doubtful: boolean): [string, boolean] {
+  if (doubtful) return [neutralise(line), true];
+  let out = "";
+  let i = 0;
+  for (;;) {
+    const open = /`+/g;
+    open.lastIndex = i;
+    const m = open.exec(line);
+    if (!m) return [out + neutralise(line.slice(i)), false];
+    const start = m.index;
+    const run = m[0];
+    const close = new RegExp(`(?<!\`)${run}(?!\`)`, "g");
+    close.lastIndex = start + run.length;
+    const c = line[start - 1] === "\\" ? null : close.exec(line);
+    if (!c) return [out + neutralise(line.slice(i)), true];
+    out += neutralise(line.slice(i, start)) + line.slice(start, c.index + run.length);
+    i = c.index + run.length;
+  }
+}
+
+/**
+ * Markdown written by the planner (the summary): formatting is kept, but outside code HTML is
+ * escaped and mentions are neutralised. Fenced blocks are re-emitted with our own fence at column 0,
+ * one backtick longer than any run inside, so what we leave literal is exactly what GitHub shows as code.
  */
 export function mdBlock(text: string, max: number): string {
   let body = text.replace(/\r\n?/g, "\n").replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
   const cut = body.length > max ? body.length - max : 0;
   if (cut > 0) body = body.slice(0, max);
   const out: string[] = [];
-  let fence: string | undefined;
+  let fence: { close: RegExp; lang: string; lines: string[] } | undefined;
+  let doubtful = false;
+  const flush = () => {
+    if (fence) out.push(fenced(fence.lines.join("\n"), fence.lang));
+    fence = undefined;
+  };
   for (const line of body.split("\n")) {
-    const m = /^ {0,3}(`{3,}|~{3,})/.exec(line);
     if (fence) {
-      out.push(line);
-      if (m?.[1] && m[1][0] === fence[0] && m[1].length >= fence.length) fence = undefined;
-    } else if (m?.[1]) {
-      fence = m[1];
-      out.push(line);
-    } else {
-      // Split on code spans (`…`, ``…``) so their content stays literal.
-      out.push(
-        line
-          .split(/(`+[^`]*?`+)/)
-          .map((part, i) => (i % 2 === 1 ? part : neutralise(part)))
-          .join(""),
-      );
+      if (fence.close.test(line)) flush();
+      else fence.lines.push(line);
+      continue;
     }
+    const open = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (open?.[1] && !(open[1].startsWith("`") && open[2]?.includes("`"))) {
+      const lang = /^[A-Za-z0-9_+.-]{1,30}$/.exec(open[2]?.trim().split(/\s/)[0] ?? "")?.[0] ?? "";
+      fence = { close: new RegExp(`^ {0,3}${open[1][0]}{${open[1].length},}\\s*$`), lang, lines: [] };
+      doubtful = false;
+      continue;
+    }
+    if (line.trim() === "") doubtful = false;
+    const [escaped, now] = escapeLine(line, doubtful);
+    out.push(escaped);
+    doubtful = now;
   }
-  if (fence) out.push(fence);
+  flush();
   if (cut > 0) out.push("", `_(summary shortened: ${cut} more characters in the plan file)_`);
   return out.join("\n").trim();
 }

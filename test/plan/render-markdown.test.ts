@@ -101,8 +101,25 @@ describe("escaping untrusted plan text", () => {
       "**Bold** <!-- hidden --> hi @team, see `@literal <b>` and\n```\n<script>@x</script>\n```",
       1000,
     );
-    expect(out).toContain("**Bold** &lt;!-- hidden --&gt; hi @\u200bteam, see `@literal <b>` and");
+    expect(out).toContain("**Bold** &lt;!-- hidden --> hi @\u200bteam, see `@literal <b>` and");
     expect(out).toContain("\n<script>@x</script>\n");
+  });
+
+  it("escapes wherever GitHub might not read code where we would", () => {
+    const cases = [
+      "`` <img src=x> `", // runs of different lengths: no code span at all
+      "`x\ny` <img src=x> `z`", // a span opened on the line before
+      "# `a\n<img src=x> `", // a heading cannot continue a span
+      "\\``a` <img src=x>`", // an escaped backtick shifts the pairs
+      " ```\n```\n<img src=x>\n```", // an indented fence closed by a column-0 one
+      "```js`\n<img src=x>", // not a fence: backticks in the info string
+    ];
+    for (const summary of cases) expect(mdBlock(summary, 1000), summary).not.toContain("<img");
+  });
+
+  it("re-emits fences at column 0 with a fence longer than any run inside", () => {
+    const out = mdBlock("- item\n   ~~~ts extra\n   <b>x</b>\n   ````\n   ~~~\nafter <i>", 1000);
+    expect(out).toBe("- item\n`````ts\n   <b>x</b>\n   ````\n`````\nafter &lt;i>");
   });
 
   it("closes a fence the summary leaves open and says when it was shortened", () => {
