@@ -9,6 +9,7 @@ import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "./io.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerStatus } from "./commands/status.js";
 import { registerRollback } from "./commands/rollback.js";
+import { registerRun } from "./commands/run.js";
 
 export const VERSION = "0.1.0";
 
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerSchema(program, run);
   registerStatus(program, run);
   registerRollback(program, run);
+  registerRun(program, run);
   return program;
 }
 

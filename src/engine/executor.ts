@@ -288,7 +288,7 @@ async function runInMainTree(run: RunContext, task: Task): Promise<void> {
   const report = run.reports.get(task.id);
   if (report) report.status = "running";
   run.reporter.event({ type: "task-started", taskId: task.id, at: startedAt });
-  await run.lock.mark({ planId: run.plan.id, taskId: task.id, head: await workspace.head() });
+  await run.lock.mark({ planId: run.plan.id, taskId: task.id });
   let outcome: TaskOutcome;
   try {
     outcome = await runTask(run.taskContext(task, workspace), () =>

@@ -69,7 +69,7 @@ async function runParallelTask(
           if (report) report.status = "running";
           run.reporter.event({ type: "task-started", taskId: task.id, at: startedAt });
         }
-        const tree = await workspace.worktree(await workspace.head());
+        const tree = await workspace.worktree("HEAD");
         try {
           return await runTask(run.taskContext(task, tree), () => tree.commit(run.commitRequest(task)));
         } finally {
@@ -137,7 +137,7 @@ async function land(
   sha: string,
 ): Promise<{ sha?: string; conflict?: string; failureClass?: ReturnType<typeof failureClassOf> }> {
   const { workspace } = run;
-  await run.lock.mark({ planId: run.plan.id, taskId: task.id, head: await workspace.head() });
+  await run.lock.mark({ planId: run.plan.id, taskId: task.id });
   try {
     return { sha: await workspace.cherryPick(sha) };
   } catch (error) {

@@ -13,8 +13,6 @@ export interface RunMarker {
   pid: number;
   planId: string;
   taskId: string;
-  /** HEAD when the task started. */
-  head: string;
   startedAt: number;
 }
 
@@ -40,7 +38,7 @@ async function readMarker(path: string): Promise<RunMarker | undefined> {
     return typeof value.pid === "number" ? (value as RunMarker) : undefined;
   } catch {
     // a marker cut short by the crash still proves the crash was ours
-    return { pid: -1, planId: "?", taskId: "?", head: "", startedAt: 0 };
+    return { pid: -1, planId: "?", taskId: "?", startedAt: 0 };
   }
 }
 

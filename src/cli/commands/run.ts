@@ -1,0 +1,138 @@
+import { InvalidArgumentError } from "commander";
+import { resolve } from "node:path";
+import { executePlan, type RunResult } from "../../engine/executor.js";
+import type { Model, Reporter } from "../../engine/ports.js";
+import { EXIT_FAILURE, EXIT_OK, useColor, type CliIO } from "../io.js";
+import { JsonlReporter, teeReporter } from "../jsonl-reporter.js";
+import type { Register } from "../program.js";
+import { ProgressReporter, formatTaskTable } from "../progress-reporter.js";
+import { openPlanInRepo } from "./status.js";
+
+/** Exit status of a run that waits for `--continue`. */
+export const EXIT_WAITING = 3;
+
+export interface RunCommandOptions {
+  repo?: string;
+  continue?: boolean;
+  dryRun?: boolean;
+  push?: string;
+  branch?: string;
+  concurrency?: number;
+  log?: string;
+}
+
+export interface RunCommandDeps {
+  /**
+   * The model for `edit` tasks, or undefined when none is configured (edit tasks then fail with a
+   * policy error saying how to configure one). The model factory plugs in here.
+   */
+  model?: (io: CliIO, options: RunCommandOptions) => Promise<Model | undefined>;
+  /** Where SIGINT/SIGTERM come from; the real process by default. */
+  signals?: Pick<NodeJS.Process, "once" | "removeListener">;
+}
+
+const HELP = `
+Tasks already done on the branch (found by their commit trailers) are skipped, so running again
+after a failure or a crash resumes where the last run stopped.
+
+Exit status:
+  0  every task is done
+  1  a task failed, the run was cancelled, or the plan or repository is unusable
+  2  wrong usage
+  3  waiting for confirmation (a manual phase or a checkpoint): run again with --continue
+`;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new InvalidArgumentError("must be a whole number from 1 to 64");
+  return n;
+}
+
+/** The exit status for a run's outcome. */
+export function exitStatusOf(result: RunResult): number {
+  if (result.outcome === "succeeded") return EXIT_OK;
+  if (result.outcome === "waiting") return EXIT_WAITING;
+  return EXIT_FAILURE;
+}
+
+/** `planwright run PLAN_FILE`: executes the plan in a git repository, one commit per task. */
+export function createRunCommand(deps: RunCommandDeps = {}): Register {
+  return (program, run) => {
+    program
+      .command("run")
+      .description("execute a plan: one commit per task, verification after each, resumable")
+      .argument("<plan-file>", "plan file (.yaml)")
+      .option("--repo <dir>", "the git repository to run in (default: the current folder)")
+      .option("--continue", "pass one waiting point (a manual phase task or the task after a checkpoint)")
+      .option("--dry-run", "print the waves and what each task would do, without changing anything")
+      .option("--push <remote>", "push after each task commit (never forced); a rejected push stops the run")
+      .option("--branch <name>", "the remote branch to push to (default: planwright/<plan id>)")
+      .option("--concurrency <n>", "most tasks of a parallel phase at once (default 4)", positiveInt)
+      .option("--log <file>", "append every event as a JSON line to this file")
+      .addHelpText("after", HELP)
+      .action((file: string, options: RunCommandOptions) =>
+        run(async (io) => {
+          const opened = await openPlanInRepo(io, file, options.repo);
+          if (!opened) return EXIT_FAILURE;
+          const { plan, planBlob, workspace } = opened;
+          const log = options.log ? new JsonlReporter(resolve(io.cwd, options.log)) : undefined;
+          const progress = new ProgressReporter(
+            { write: (t) => io.out(t), tty: io.isTTY && !options.dryRun, color: useColor(io) },
+            plan,
+          );
+          const reporter: Reporter = log ? teeReporter(progress, log) : progress;
+          const model = deps.model ? await deps.model(io, options) : undefined;
+          const controller = new AbortController();
+          const signals = deps.signals ?? process;
+          let interrupts = 0;
+          const onSignal = () => {
+            interrupts++;
+            if (interrupts === 1) {
+              io.err(
+                "planwright: stopping: discarding the current task (press Ctrl-C again to quit at once)\n",
+              );
+              controller.abort();
+            } else {
+              process.exit(130);
+            }
+          };
+          signals.once("SIGINT", onSignal);
+          signals.once("SIGTERM", onSignal);
+          try {
+            const result = await executePlan({
+              plan,
+              planBlob,
+              workspace,
+              reporter,
+              signal: controller.signal,
+              env: io.env,
+              ...(model ? { model } : {}),
+              ...(options.continue ? { confirm: true } : {}),
+              ...(options.dryRun ? { dryRun: true } : {}),
+              ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+              ...(options.push
+                ? { push: { remote: options.push, branch: options.branch ?? `planwright/${plan.id}` } }
+                : {}),
+            });
+            if (result.dryRun) {
+              io.out(result.dryRun.join("\n") + "\n");
+            } else {
+              io.out("\n" + formatTaskTable(result.tasks));
+            }
+            const line = `${result.outcome}: ${result.message}\n`;
+            if (result.outcome === "failed" || result.outcome === "cancelled") io.err(`planwright: ${line}`);
+            else io.out(line);
+            return exitStatusOf(result);
+          } finally {
+            signals.removeListener("SIGINT", onSignal);
+            signals.removeListener("SIGTERM", onSignal);
+            log?.close();
+          }
+        }),
+      );
+  };
+}
+
+/** The `run` command without a model; the model factory registers its own with createRunCommand. */
+export const registerRun: Register = createRunCommand();
