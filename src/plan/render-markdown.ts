@@ -47,6 +47,9 @@ export function mdText(text: string, max = 120): string {
 export function mdCode(text: string, max = 100, inTable = true): string {
   const flat = oneLine(text, max);
   if (flat === "") return "`\u00a0`";
+  // GitHub's table parser reads `\\|` as an escaped backslash and then a cell border: no code span
+  // can show a backslash before a pipe inside a table, so such text is shown escaped instead.
+  if (inTable && /\\\|/.test(flat)) return mdText(flat, max);
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longest + 1);
   const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";

@@ -23,8 +23,15 @@ function handRisk(plan: Plan): RenderRisk {
   };
 }
 
-/** Lines of GFM tables: a row's cell count is its unescaped pipes. */
-const cellCount = (row: string) => row.replace(/\\\|/g, "").split("|").length;
+/** Cells of a GFM table row the way GitHub's parser splits it: a backslash escapes the next character. */
+function cellCount(row: string): number {
+  let cells = 0;
+  for (let i = 0; i < row.length; i++) {
+    if (row[i] === "\\") i++;
+    else if (row[i] === "|") cells++;
+  }
+  return cells;
+}
 
 function expectWellFormed(md: string) {
   const lines = md.split("\n");
@@ -126,6 +133,15 @@ describe("escaping untrusted plan text", () => {
     const out = mdBlock("intro\n```js\nconst a = 1;\n" + "x".repeat(500), 100);
     expect(out.split("\n").filter((l) => l.startsWith("```"))).toHaveLength(2);
     expect(out).toMatch(/summary shortened: \d+ more characters/);
+  });
+
+  it("keeps table rows intact whatever a command contains", () => {
+    const plan = example("rest-api");
+    plan.phases[0]!.tasks[0]!.run = "grep 'a\\|b' file | wc -l \\";
+    plan.phases[0]!.tasks[0]!.verify = "test `x` | y \\\\| z";
+    const md = renderMarkdown(plan);
+    expect(md).toContain("grep 'a\\\\\\|b' file \\| wc -l");
+    expectWellFormed(md);
   });
 
   it("fences code spans longer than any backtick run inside and escapes pipes in cells", () => {
