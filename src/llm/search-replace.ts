@@ -153,25 +153,25 @@ function trimBlankEdges(lines: string[]): string[] {
   return lines.slice(start, end);
 }
 
-/** Character-bigram Dice similarity of two trimmed lines, 0..1. */
-function similarity(a: string, b: string): number {
-  const x = a.trim();
-  const y = b.trim();
-  if (x === y) return 1;
-  if (x.length < 2 || y.length < 2) return 0;
-  const grams = new Map<string, number>();
-  for (let i = 0; i < x.length - 1; i++)
-    grams.set(x.slice(i, i + 2), (grams.get(x.slice(i, i + 2)) ?? 0) + 1);
+/** A trimmed line's character bigrams as sorted integer codes (cheap to intersect). */
+function bigramsOf(line: string): Int32Array {
+  const text = line.trim();
+  const codes = new Int32Array(Math.max(0, text.length - 1));
+  for (let i = 0; i < codes.length; i++) codes[i] = text.charCodeAt(i) * 65536 + text.charCodeAt(i + 1);
+  return codes.sort();
+}
+
+/** Dice similarity of two bigram multisets, 0..1 (two identical lines of under two characters count as 1). */
+function dice(a: Int32Array, b: Int32Array, same: boolean): number {
+  if (same) return 1;
+  if (a.length === 0 || b.length === 0) return 0;
   let shared = 0;
-  for (let i = 0; i < y.length - 1; i++) {
-    const gram = y.slice(i, i + 2);
-    const count = grams.get(gram) ?? 0;
-    if (count > 0) {
-      shared++;
-      grams.set(gram, count - 1);
-    }
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
+    if (a[i]! === b[j]!) [shared, i, j] = [shared + 1, i + 1, j + 1];
+    else if (a[i]! < b[j]!) i++;
+    else j++;
   }
-  return (2 * shared) / (x.length - 1 + (y.length - 1));
+  return (2 * shared) / (a.length + b.length);
 }
 
 /** The window of `content` most like `search` (average line similarity), if any is reasonably close. */
@@ -179,11 +179,27 @@ function closestLines(content: string[], search: string[]): string | undefined {
   const wanted = trimBlankEdges(search);
   if (wanted.length === 0 || content.length === 0) return undefined;
   const size = Math.min(wanted.length, content.length);
+  const cache = new Map<string, Int32Array>();
+  const grams = (line: string) => {
+    const key = line.trim();
+    let codes = cache.get(key);
+    if (!codes) cache.set(key, (codes = bigramsOf(key)));
+    return codes;
+  };
+  const contentGrams = content.map(grams);
+  const wantedGrams = wanted.map(grams);
+  const wantedTrimmed = wanted.map((line) => line.trim());
   let best = -1;
   let bestScore = 0;
   for (let i = 0; i + size <= content.length; i++) {
     let score = 0;
-    for (let k = 0; k < size; k++) score += similarity(content[i + k] ?? "", wanted[k] ?? "");
+    for (let k = 0; k < size; k++) {
+      score += dice(
+        contentGrams[i + k]!,
+        wantedGrams[k]!,
+        (content[i + k] ?? "").trim() === wantedTrimmed[k],
+      );
+    }
     score /= wanted.length;
     if (score > bestScore) [best, bestScore] = [i, score];
   }

@@ -269,6 +269,34 @@ describe("createModelClient against the fake Messages API", () => {
     expect(cacheReadShare([first.usage, second.usage])).toBeGreaterThan(0.45);
   });
 
+  it("reads the cache at earlier block boundaries when the breakpoint moves along a conversation", async () => {
+    const system = [
+      { type: "text" as const, text: "Rules. ".repeat(400), cache_control: { type: "ephemeral" as const } },
+    ];
+    const turn1 = { role: "user" as const, content: [{ type: "text" as const, text: "Task: ".repeat(200) }] };
+    const reply = {
+      role: "assistant" as const,
+      content: [{ type: "text" as const, text: "Done part one. ".repeat(50) }],
+    };
+    const turn2 = {
+      role: "user" as const,
+      content: [{ type: "text" as const, text: "Now part two. ".repeat(50) }],
+    };
+    const mark = <T extends { content: object[] }>(m: T): T => ({
+      ...m,
+      content: m.content.map((b) => ({ ...b, cache_control: { type: "ephemeral" } })),
+    });
+    server.enqueue({ content: "a" }, { content: "b" });
+    const c = client();
+    const first = await c.create({ max_tokens: 10, system, messages: [mark(turn1)] });
+    // The breakpoint moves to the new last message; the earlier one is no longer marked.
+    const second = await c.create({ max_tokens: 10, system, messages: [turn1, reply, mark(turn2)] });
+    expect(first.usage.cacheReadTokens).toBe(0);
+    expect(second.usage.cacheReadTokens).toBe(first.usage.cacheWriteTokens);
+    expect(second.usage.inputTokens).toBe(0);
+    expect(second.usage.cacheWriteTokens).toBeGreaterThan(0);
+  });
+
   it("prices an unknown model at the fallback and warns once", async () => {
     const warnings: string[] = [];
     server.enqueue({ content: "a", usage: { input_tokens: 1_000_000, output_tokens: 0 } }, { content: "b" });

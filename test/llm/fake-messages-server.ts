@@ -84,6 +84,9 @@ const DEFAULT_ERROR_TYPES: Record<number, string> = {
   529: "overloaded_error",
 };
 
+/** How far before a breakpoint the API looks for an earlier cache entry. */
+const LOOKBACK_BLOCKS = 20;
+
 /** Rough token count: about four characters per token, as the real tokenizer averages on English and code. */
 export function approxTokens(text: string): number {
   return Math.ceil(text.length / 4);
@@ -98,8 +101,11 @@ interface Segment {
 function segmentsOf(body: any): Segment[] {
   const segments: Segment[] = [];
   const push = (value: unknown, block: any): void => {
+    // cache_control marks a breakpoint; it is not part of the cached content.
+    const content =
+      value && typeof value === "object" ? { ...(value as object), cache_control: undefined } : value;
     segments.push({
-      text: typeof value === "string" ? value : JSON.stringify(value),
+      text: typeof content === "string" ? content : JSON.stringify(content),
       breakpoint: Boolean(block && typeof block === "object" && block.cache_control),
     });
   };
@@ -127,18 +133,29 @@ export async function startFakeMessagesServer(options: FakeServerOptions = {}): 
     const hash = createHash("sha256");
     hash.update(String(body?.model));
     let tokens = 0;
-    const prefixes: { key: string; tokens: number }[] = [];
+    // A hash and token count at every block boundary: the API looks for earlier cache entries at
+    // boundaries up to 20 blocks before each breakpoint, so incremental caching hits.
+    const boundaries: { key: string; tokens: number; breakpoint: boolean }[] = [];
     for (const segment of segments) {
       hash.update("\u0000" + segment.text);
       tokens += approxTokens(segment.text);
-      if (segment.breakpoint) prefixes.push({ key: hash.copy().digest("hex"), tokens });
+      boundaries.push({ key: hash.copy().digest("hex"), tokens, breakpoint: segment.breakpoint });
     }
     let read = 0;
-    for (const prefix of prefixes) if (cache.has(prefix.key)) read = Math.max(read, prefix.tokens);
+    let lastBreakpoint = -1;
+    boundaries.forEach((boundary, i) => {
+      if (!boundary.breakpoint) return;
+      lastBreakpoint = i;
+      for (let j = i; j >= Math.max(0, i - LOOKBACK_BLOCKS + 1); j--) {
+        const candidate = boundaries[j]!;
+        if (cache.has(candidate.key)) read = Math.max(read, candidate.tokens);
+      }
+    });
     let write = 0;
-    const longest = prefixes.at(-1);
+    const longest = boundaries[lastBreakpoint];
     if (longest && longest.tokens > read && longest.tokens >= minCacheable) write = longest.tokens - read;
-    for (const prefix of prefixes) if (prefix.tokens >= minCacheable) cache.add(prefix.key);
+    for (const boundary of boundaries)
+      if (boundary.breakpoint && boundary.tokens >= minCacheable) cache.add(boundary.key);
     return {
       input_tokens: total - read - write,
       output_tokens: Math.max(1, approxTokens(outputText)),
