@@ -198,7 +198,11 @@ function hugePlan(phases: number, tasksPerPhase: number, contentBytes: number): 
 
 describe("the size limit", () => {
   it("keeps 500 tasks with 1 MiB of content under 60,000 characters and says what it left out", () => {
-    const plan = hugePlan(5, 100, 2_100);
+    const plan = hugePlan(5, 100, 3_200);
+    const content = plan.phases
+      .flatMap((p) => p.tasks)
+      .reduce((n, t) => n + (t.write?.content.length ?? 0) + (t.edit?.instructions.length ?? 0), 0);
+    expect(content).toBeGreaterThan(1024 * 1024);
     const md = renderMarkdown(plan, {
       risk: { ...handRisk(plan), reasons: Array(50).fill("r".repeat(1000)) },
     });
