@@ -7,7 +7,8 @@ import {
   TransientError,
   UsageError,
 } from "../../src/errors.js";
-import { createModelClient, type ModelClientOptions } from "../../src/llm/client.js";
+import { createModelClient, systemClock, type ModelClientOptions } from "../../src/llm/client.js";
+import { isQuotaExhausted, retryAfterMsOf, translateAnthropicError } from "../../src/llm/errors.js";
 import { DEFAULT_PRICING, priceOf, pricingFrom } from "../../src/llm/pricing.js";
 import { cacheReadShare, formatUsage, totalUsage, usageFromApi } from "../../src/llm/usage.js";
 import { startFakeMessagesServer, type FakeMessagesServer } from "./fake-messages-server.js";
@@ -428,5 +429,63 @@ describe("pricing and usage", () => {
     expect(cacheReadShare([a, b])).toBeCloseTo(0.45);
     expect(cacheReadShare([])).toBe(0);
     expect(formatUsage(totalUsage([a, b]))).toBe("$0.0120 (2.0k in, 20 out, 45% cached)");
+  });
+});
+
+describe("failures without a server", () => {
+  it("reports an unreachable API as transient after bounded retries", async () => {
+    const url = server.url;
+    await server.close();
+    server = await startFakeMessagesServer();
+    const error = await failureOf(
+      client({ baseURL: url, retry: { attempts: 2, baseMs: 10, random: () => 0 } }).create(hello),
+    );
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toMatch(/^gave up after 2 attempt\(s\): could not reach the Anthropic API/);
+    expect(clock.sleeps).toEqual([5]);
+  });
+
+  it("stops waiting at once when cancelled during a backoff", async () => {
+    server.enqueue({ status: 529 }, { content: "late" });
+    const controller = new AbortController();
+    const c = client({ clock: systemClock, retry: { baseMs: 60_000 } });
+    const pending = c.create(hello, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const error = await failureOf(pending);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("error helpers", () => {
+  it("reads retry-after-ms, retry-after seconds and HTTP dates", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(retryAfterMsOf(new Headers({ "retry-after-ms": "250" }))).toBe(250);
+    expect(retryAfterMsOf(new Headers({ "retry-after": "3" }))).toBe(3000);
+    expect(retryAfterMsOf(new Headers({ "retry-after": "Thu, 01 Jan 2026 00:00:10 GMT" }), now)).toBe(10_000);
+    expect(retryAfterMsOf(new Headers({ "retry-after": "soon" }))).toBeUndefined();
+    expect(retryAfterMsOf(new Headers())).toBeUndefined();
+    expect(retryAfterMsOf(undefined)).toBeUndefined();
+  });
+
+  it("tells quota from rate limits", () => {
+    const withRetry = new Headers({ "retry-after": "1" });
+    expect(isQuotaExhausted(429, withRetry, {})).toBe(false);
+    expect(isQuotaExhausted(429, new Headers(), {})).toBe(true);
+    expect(
+      isQuotaExhausted(429, withRetry, {
+        error: { details: { error_code: "contract_spend_limit_reached" } },
+      }),
+    ).toBe(true);
+    expect(isQuotaExhausted(402, withRetry, {})).toBe(true);
+    expect(isQuotaExhausted(529, new Headers(), {})).toBe(false);
+  });
+
+  it("passes our own errors through and wraps unknown ones as internal, redacted", () => {
+    const ours = new PolicyError("budget exhausted");
+    expect(translateAnthropicError(ours)).toBe(ours);
+    const wrapped = translateAnthropicError(new Error(`boom ${KEY}`));
+    expect(wrapped.failureClass).toBe("internal");
+    expect(wrapped.message).toBe("model call failed: boom [redacted]");
   });
 });
