@@ -7,6 +7,8 @@ import { Command, CommanderError } from "commander";
 import { PlanwrightError, messageOf } from "../errors.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "./io.js";
 import { registerSchema } from "./commands/schema.js";
+import { registerShow } from "./commands/show.js";
+import { registerValidate } from "./commands/validate.js";
 import { registerStatus } from "./commands/status.js";
 import { registerRollback } from "./commands/rollback.js";
 import { registerRun } from "./commands/run.js";
@@ -25,6 +27,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run with --help for usage)");
   const run = async (runner: CommandRunner) => setExit(await runner(io));
+  registerValidate(program, run);
+  registerShow(program, run);
   registerSchema(program, run);
   registerStatus(program, run);
   registerRollback(program, run);
