@@ -1,0 +1,150 @@
+/**
+ * Crash safety: `planwright run` is SIGKILLed (with its whole process group, as a machine or CI
+ * runner would) at seeded random moments, then run again. Every trial must end with exactly one
+ * commit per task and the same tree as an uninterrupted run.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestRepo, type TestRepo } from "../helpers/git-repo.js";
+
+const TRIALS = 20;
+const SEED = 20261123;
+const CLI = resolve(import.meta.dirname, "../../src/cli/index.ts");
+/** The tsx loader by URL: the child runs in the test repository, where "tsx" would not resolve. */
+const TSX = import.meta.resolve("tsx");
+
+/** mulberry32: a tiny seeded PRNG, so a failing trial can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function planText(): string {
+  const task = (i: number): string => {
+    const id = `t${String(i).padStart(2, "0")}`;
+    if (i % 5 === 0) return `      - { id: ${id}, title: Delete ${id}, delete: { path: old/${id}.txt } }`;
+    if (i % 2 === 0)
+      return `      - { id: ${id}, title: Run ${id}, run: "sleep 0.05; mkdir -p out && echo ${i} > out/${id}.txt" }`;
+    return `      - { id: ${id}, title: Write ${id}, write: { path: "src/${id}.txt", content: "task ${i}\\n" } }`;
+  };
+  const phase = (id: string, mode: string, from: number, to: number) =>
+    [
+      `  - id: ${id}`,
+      `    mode: ${mode}`,
+      "    tasks:",
+      ...Array.from({ length: to - from }, (_, k) => task(from + k)),
+    ].join("\n");
+  return [
+    "version: 1",
+    "id: 5-crash",
+    "title: Crash safety",
+    "request: survive kills",
+    "phases:",
+    phase("first", "sequential", 0, 10),
+    phase("middle", "parallel", 10, 16),
+    phase("last", "sequential", 16, 20),
+    "",
+  ].join("\n");
+}
+
+function seedFiles(): Record<string, string> {
+  const files: Record<string, string> = {
+    "README.md": "# crash\n",
+    ".planwright/plans/5-crash.yaml": planText(),
+  };
+  for (let i = 0; i < 20; i += 5) files[`old/t${String(i).padStart(2, "0")}.txt`] = "old\n";
+  return files;
+}
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "planwright-crash-"));
+});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/** Starts `planwright run` in its own process group; resolves with its exit status (null when killed). */
+function startRun(dir: string): { done: Promise<number | null>; kill: () => void; stderr: () => string } {
+  const child = spawn(process.execPath, ["--import", TSX, CLI, "run", ".planwright/plans/5-crash.yaml"], {
+    cwd: dir,
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    // worktrees of parallel tasks land in the scratch folder, removed with it
+    env: { ...process.env, TMPDIR: scratch, NO_COLOR: "1" },
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+  return {
+    done,
+    stderr: () => stderr,
+    kill: () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already finished
+      }
+    },
+  };
+}
+
+async function verify(repo: TestRepo, base: string): Promise<{ tree: string }> {
+  const tasks = (await repo.git("log", "--format=%(trailers:key=Planwright-Task,valueonly)", `${base}..HEAD`))
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .sort();
+  expect(tasks).toEqual(Array.from({ length: 20 }, (_, i) => `t${String(i).padStart(2, "0")}`));
+  expect(await repo.git("rev-list", "--count", `${base}..HEAD`)).toBe("20");
+  expect(await repo.git("status", "--porcelain", "--untracked-files=all")).toBe("");
+  return { tree: await repo.git("rev-parse", "HEAD^{tree}") };
+}
+
+describe("crash safety", () => {
+  it(`survives ${TRIALS} SIGKILLs at random moments`, { timeout: 600_000 }, async () => {
+    const reference = await createTestRepo(seedFiles());
+    let expectedTree: string;
+    let duration: number;
+    try {
+      const base = await reference.git("rev-parse", "HEAD");
+      const started = Date.now();
+      const run = startRun(reference.dir);
+      expect(await run.done, run.stderr()).toBe(0);
+      duration = Date.now() - started;
+      expectedTree = (await verify(reference, base)).tree;
+    } finally {
+      await reference.cleanup();
+    }
+
+    const random = prng(SEED);
+    let killedMidway = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const repo = await createTestRepo(seedFiles());
+      try {
+        const base = await repo.git("rev-parse", "HEAD");
+        const delay = Math.floor(random() * duration);
+        const first = startRun(repo.dir);
+        const timer = setTimeout(first.kill, delay);
+        const code = await first.done;
+        clearTimeout(timer);
+        if (code === null) killedMidway++;
+        const again = startRun(repo.dir);
+        const second = await again.done;
+        expect(second, `trial ${trial} (kill after ${delay} ms): ${again.stderr()}`).toBe(0);
+        const { tree } = await verify(repo, base);
+        expect(tree, `trial ${trial} (kill after ${delay} ms)`).toBe(expectedTree);
+      } finally {
+        await repo.cleanup();
+      }
+    }
+    // the seed must actually interrupt runs, or the test proves nothing
+    expect(killedMidway).toBeGreaterThanOrEqual(TRIALS / 2);
+  });
+});
