@@ -41,9 +41,10 @@ function cleanProse(text: string): string {
   out = out.replace(/<img\b[^>]*>/gi, "[image]");
   out = out.replace(/!\[[^\]]*\]\([^)]*\)/g, "[image]");
   out = out.replace(/!\[[^\]]*\]\[[^\]]*\]/g, "[image]");
-  // Link reference definitions (including the `[//]: # (comment)` trick) render as nothing.
+  // Link reference definitions (including the `[//]: # (comment)` trick) render as nothing;
+  // footnotes (`[^1]: …`) do show.
   out = out.replace(
-    /^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$/gm,
+    /^[ \t]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S+(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$/gm,
     "",
   );
   // Link titles show only on hover.

@@ -41,6 +41,20 @@ const DIVIDER_MARK = /^\s*={5,9}\s*$/;
 const REPLACE_MARK = /^\s*>{5,9}\s*REPLACE\s*$/;
 const FENCE = /^\s*(```|~~~)/;
 
+/** A line that names a file: one token, maybe in backticks or bold, maybe with a trailing colon. */
+function pathOf(line: string): string | undefined {
+  const token = line
+    .trim()
+    .replace(/^(?:#+\s*)?[`*]*|[`*]*:?[`*]*$/g, "")
+    .trim();
+  if (!token || /\s/.test(token) || !/^[\w.@/+-]+$/.test(token)) return undefined;
+  // A path has a folder or an extension, or is a well-known extensionless file name.
+  return /[/.]/.test(token) ||
+    /^(?:Makefile|Dockerfile|Gemfile|Rakefile|Procfile|LICENSE|README)$/.test(token)
+    ? token
+    : undefined;
+}
+
 /** Parses SEARCH/REPLACE blocks out of model text; malformed blocks are reported, not guessed. */
 export function parseEditBlocks(text: string): { blocks: EditBlock[]; errors: string[] } {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
@@ -49,18 +63,13 @@ export function parseEditBlocks(text: string): { blocks: EditBlock[]; errors: st
   let lastPath: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
-    if (!SEARCH_MARK.test(line)) {
-      const trimmed = line.trim();
-      if (
-        trimmed &&
-        !FENCE.test(trimmed) &&
-        /^[\w./@+-][\w./@+ -]*\.?[\w-]*$/.test(trimmed) &&
-        !trimmed.includes(" ")
-      ) {
-        lastPath = trimmed.replace(/^`|`$/g, "");
-      }
-      continue;
-    }
+    if (!SEARCH_MARK.test(line)) continue;
+    // The file name is the line just before the block (or before its opening fence); a block
+    // without one belongs to the previous block's file, as in aider's format.
+    let before = i - 1;
+    if (before >= 0 && FENCE.test(lines[before] ?? "")) before--;
+    const named = pathOf(lines[before] ?? "");
+    if (named !== undefined) lastPath = named;
     const start = i + 1;
     let divider = -1;
     let end = -1;

@@ -80,6 +80,10 @@ describe("sanitizeUntrusted", () => {
     expect(sanitizeUntrusted(input)).toBe(input);
   });
 
+  it("keeps footnotes, which GitHub shows", () => {
+    expect(sanitizeUntrusted("Claim[^1]\n\n[^1]: Source")).toBe("Claim[^1]\n\n[^1]: Source");
+  });
+
   it("normalises line endings and collapses blank runs", () => {
     expect(sanitizeUntrusted("a\r\n\r\n\r\n\r\nb  \r\n")).toBe("a\n\nb");
   });

@@ -255,6 +255,42 @@ describe("parseEditBlocks", () => {
     });
   });
 
+  it("takes the file name only from the line before a block, else the previous block's", () => {
+    const text = [
+      "Done",
+      "<<<<<<< SEARCH",
+      "a",
+      "=======",
+      "b",
+      ">>>>>>> REPLACE",
+      "**`src/x.ts`:**",
+      "```",
+      "<<<<<<< SEARCH",
+      "c",
+      "=======",
+      "d",
+      ">>>>>>> REPLACE",
+      "```",
+      "Makefile",
+      "<<<<<<< SEARCH",
+      "e",
+      "=======",
+      "f",
+      ">>>>>>> REPLACE",
+      "<<<<<<< SEARCH",
+      "g",
+      "=======",
+      "h",
+      ">>>>>>> REPLACE",
+    ].join("\n");
+    expect(parseEditBlocks(text).blocks.map((b) => b.path)).toEqual([
+      undefined,
+      "src/x.ts",
+      "Makefile",
+      "Makefile",
+    ]);
+  });
+
   it("keeps lines that merely contain markers and reports unterminated blocks", () => {
     const text = "<<<<<<< SEARCH\na === b\n=======\nc\n>>>>>>> REPLACE\n<<<<<<< SEARCH\nx\n=======\ny\n";
     const { blocks, errors } = parseEditBlocks(text);
