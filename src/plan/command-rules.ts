@@ -27,10 +27,19 @@ const HOME = String.raw`(?:~|\$\{?HOME\}?)`;
 const SHELL = String.raw`(?:sudo\s+)?(?:ba|z|k|da|fi|c|tc)?sh\b|python[0-9.]*\b|perl\b|ruby\b|node\b`;
 const SECRET_NAME = String.raw`\w*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|ACCESS_?KEY)\w*`;
 
+/** Longer commands are refused: no plan needs one, and the checks below must stay fast. */
+export const MAX_COMMAND_LENGTH = 10_000;
+
 const re = (source: string, flags = ""): RegExp => new RegExp(source, flags);
 
 /** The built-in dangerous-command rules, refused for every plan and every configuration. */
 export const DANGEROUS_COMMANDS: readonly CommandRule[] = [
+  {
+    // First, so no other pattern runs on it: some scan a command once per `rm` or `curl` in it.
+    id: "too-long",
+    description: `is longer than ${MAX_COMMAND_LENGTH} characters, too long to check (put it in a script file)`,
+    pattern: new RegExp(`^[^]{${MAX_COMMAND_LENGTH + 1}}`),
+  },
   {
     id: "rm-root",
     description: "recursively deletes the root, home or a system directory",
@@ -71,7 +80,9 @@ export const DANGEROUS_COMMANDS: readonly CommandRule[] = [
     id: "git-credentials",
     description: "configures git credentials, URL rewrites or command hooks",
     pattern: re(
-      String.raw`extraheader|\bgit\b[^;&|\n]*(?:\bconfig\b|-c\s*)[^;&|\n]*\b(?:credential\.|url\.${ARG}\.(?:push)?insteadof|core\.(?:sshcommand|askpass|hookspath|fsmonitor))`,
+      // Matched anywhere, not only after `git config`: `git -c`, `GIT_CONFIG_*` variables and config
+      // files set them too, and a scan per `git` would be quadratic.
+      String.raw`\b(?:extraheader|credential\.(?:\S*\.)?(?:helper|username|usehttppath)|url\.\S+\.(?:push)?insteadof|core\.(?:sshcommand|askpass|hookspath|fsmonitor))\b|\bGIT_(?:ASKPASS|SSH_COMMAND|SSH|CONFIG_(?:COUNT|KEY_\d+|VALUE_\d+|PARAMETERS|GLOBAL|SYSTEM))=`,
       "i",
     ),
   },

@@ -86,6 +86,8 @@ function isGitSegment(segment: string): boolean {
 export function normalizePath(input: string): NormalizedPath {
   if (CONTROL.test(input)) return { ok: false, reason: "control characters are not allowed in paths" };
   if (input.trim() === "") return { ok: false, reason: "empty path" };
+  // PATH_MAX on Linux; also bounds the work the glob checks do per path.
+  if (input.length > 4096) return { ok: false, reason: "path is longer than 4096 characters" };
   const slashed = input.replace(/\\/g, "/");
   if (slashed.startsWith("/") || /^[A-Za-z]:/.test(slashed)) {
     return { ok: false, reason: "absolute paths are not allowed" };

@@ -61,6 +61,7 @@ describe("normalizePath", () => {
     ["src/a.ts ", "path segments may not start or end with whitespace"],
     ["./C:", "absolute paths are not allowed"],
     ["./~/x", "home-relative paths are not allowed"],
+    ["a/".repeat(3000), "path is longer than 4096 characters"],
     [".", "path names the repository root, not a file"],
     ["a/..", "path names the repository root, not a file"],
   ])("refuses %j: %s", (input, reason) => {
