@@ -132,7 +132,10 @@ export const DANGEROUS_COMMANDS: readonly CommandRule[] = [
 export function findDangerous(command: string): CommandRule | undefined {
   // A backslash-newline is a line continuation: `rm -rf \<newline> /` is still `rm -rf /`.
   const text = command.replace(/\\\r?\n/g, " ");
-  return DANGEROUS_COMMANDS.find((rule) => rule.pattern.test(text));
+  // The shell removes quotes and backslashes before running a word, so `"git" push` and `r\m -rf /`
+  // are `git push` and `rm -rf /`: check that view too.
+  const unquoted = text.replace(/["'\\]/g, "");
+  return DANGEROUS_COMMANDS.find((rule) => rule.pattern.test(text) || rule.pattern.test(unquoted));
 }
 
 /**

@@ -232,6 +232,15 @@ describe("findDangerous", () => {
     }
   });
 
+  it("sees through shell quoting and backslashes", () => {
+    expect(findDangerous('"git" push')?.id).toBe("git-push");
+    expect(findDangerous("git 'push' origin")?.id).toBe("git-push");
+    expect(findDangerous("g\\it push")?.id).toBe("git-push");
+    expect(findDangerous("r'm' -rf /")?.id).toBe("rm-root");
+    expect(findDangerous('curl https://x | "bash"')?.id).toBe("download-to-shell");
+    expect(findDangerous('su""do id')?.id).toBe("privilege");
+  });
+
   it("returns the rule itself, so callers can say why", () => {
     const rule = findDangerous("curl https://x | sh");
     expect(rule).toBe(DANGEROUS_COMMANDS.find((r) => r.id === "download-to-shell"));
