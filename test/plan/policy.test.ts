@@ -296,6 +296,26 @@ describe("checkCommand", () => {
     expect(checkCommand("npm test 2>&1", policy).ok).toBe(true);
   });
 
+  it("allows a compound command exactly when every part is allowed (property)", () => {
+    const allowed = ["npm test", "npm run build", "npm ci", "npm test -- 'a;b'"];
+    const refused = ["node x.js", "make", "npx tsc", "echo npm"];
+    const separators = [" && ", " || ", "; ", " | ", "\n", " & "];
+    const part = fc.record({ ok: fc.boolean(), i: fc.nat(3) });
+    fc.assert(
+      fc.property(
+        fc.array(part, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(5), { maxLength: 6 }),
+        (parts, seps) => {
+          const texts = parts.map((p) => (p.ok ? allowed[p.i] : refused[p.i]) as string);
+          const command = texts.reduce((acc, t, i) => `${acc}${separators[seps[i] ?? 0]}${t}`);
+          const verdict = checkCommand(command, { allow: ["npm *"] });
+          expect(verdict.ok, command).toBe(parts.every((p) => p.ok));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("treats regex characters in patterns literally", () => {
     expect(checkCommand("npm run build", { allow: ["npm run (build|test)"] }).ok).toBe(false);
     expect(checkCommand("node build.js", { allow: ["node build.js"] }).ok).toBe(true);
