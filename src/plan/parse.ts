@@ -3,7 +3,7 @@
  * keep hostile YAML (alias bombs, deep nesting, tabs that silently change structure) from crashing,
  * hanging or being misread. Never throws: every problem becomes a positioned diagnostic.
  */
-import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import type { PlanLimits } from "./limits.js";
 import { quote } from "./plan-labels.js";
@@ -79,21 +79,46 @@ function tabIndentDiagnostics(
   return out;
 }
 
-/** The deepest collection nesting, found without recursion so hostile input cannot overflow the stack. */
-function tooDeep(root: unknown, maxDepth: number): unknown {
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (!isCollection(node)) continue;
-    if (depth > maxDepth) return node;
-    for (const item of node.items) {
-      if (isMap(node)) {
-        const pair = item as { key: unknown; value: unknown };
-        stack.push([pair.key, depth + 1], [pair.value, depth + 1]);
-      } else stack.push([item, depth + 1]);
+interface TreeScan {
+  /** The first collection found nested deeper than the limit. */
+  tooDeep: unknown;
+  /** Ranges of scalars spanning several lines (tabs inside them are content, not indentation). */
+  multiLineScalars: [number, number][];
+  /** Aliases in document order. */
+  aliases: { source: string; offset: number }[];
+}
+
+/** One pass over the YAML tree, without recursion so hostile nesting cannot overflow the stack. */
+function scanTree(root: unknown, text: string, maxDepth: number): TreeScan {
+  const scan: TreeScan = { tooDeep: undefined, multiLineScalars: [], aliases: [] };
+  const nodes: unknown[] = [root];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop() ?? 1;
+    if (isScalar(node)) {
+      const range = node.range;
+      if (!range) continue;
+      const newline = text.indexOf("\n", range[0]);
+      if (newline !== -1 && newline < range[1]) scan.multiLineScalars.push([range[0], range[1]]);
+    } else if (isAlias(node)) {
+      scan.aliases.push({ source: node.source, offset: node.range?.[0] ?? 0 });
+    } else if (isCollection(node)) {
+      if (depth > maxDepth && scan.tooDeep === undefined) scan.tooDeep = node;
+      for (const item of node.items) {
+        if (isMap(node)) {
+          const pair = item as { key: unknown; value: unknown };
+          nodes.push(pair.key, pair.value);
+          depths.push(depth + 1, depth + 1);
+        } else {
+          nodes.push(item);
+          depths.push(depth + 1);
+        }
+      }
     }
   }
-  return undefined;
+  scan.aliases.sort((x, y) => x.offset - y.offset);
+  return scan;
 }
 
 function describeNode(node: unknown): string {
@@ -138,19 +163,8 @@ export function parsePlanYaml(text: string, limits: Required<PlanLimits>): Parse
     const at = locator.offset(w.pos[0]);
     diagnostics.push({ severity: "warning", ...at, message: `YAML: ${w.message.split("\n")[0] ?? ""}` });
   }
-  const scalarRanges: [number, number][] = [];
-  const aliases: { source: string; offset: number }[] = [];
-  visit(doc, {
-    Scalar(_key, node) {
-      if (!node.range) return;
-      const newline = text.indexOf("\n", node.range[0]);
-      if (newline !== -1 && newline < node.range[1]) scalarRanges.push([node.range[0], node.range[1]]);
-    },
-    Alias(_key, node) {
-      aliases.push({ source: node.source, offset: node.range?.[0] ?? 0 });
-    },
-  });
-  for (const d of tabIndentDiagnostics(text, scalarRanges, locator)) {
+  const { tooDeep, multiLineScalars, aliases } = scanTree(doc.contents, text, limits.maxDepth);
+  for (const d of tabIndentDiagnostics(text, multiLineScalars, locator)) {
     if (!yamlLines.has(d.line)) {
       diagnostics.push(d);
       fatal = true;
@@ -176,9 +190,8 @@ export function parsePlanYaml(text: string, limits: Required<PlanLimits>): Parse
     );
     return { locator, diagnostics };
   }
-  const deep = tooDeep(doc.contents, limits.maxDepth);
-  if (deep !== undefined) {
-    const range = (deep as { range?: [number, number, number] }).range;
+  if (tooDeep !== undefined) {
+    const range = (tooDeep as { range?: [number, number, number] }).range;
     diagnostics.push(
       error(
         range ? locator.offset(range[0]) : { line: 1, col: 1 },
