@@ -11,7 +11,7 @@ import { createModelClient, systemClock, type ModelClientOptions } from "../../s
 import { isQuotaExhausted, retryAfterMsOf, translateAnthropicError } from "../../src/llm/errors.js";
 import { DEFAULT_PRICING, priceOf, pricingFrom } from "../../src/llm/pricing.js";
 import { cacheReadShare, formatUsage, totalUsage, usageFromApi } from "../../src/llm/usage.js";
-import { startFakeMessagesServer, type FakeMessagesServer } from "./fake-messages-server.js";
+import { startFakeMessagesServer, validateRequest, type FakeMessagesServer } from "./fake-messages-server.js";
 
 const KEY = "sk-ant-api03-test-key-0123456789abcdef";
 
@@ -487,5 +487,77 @@ describe("error helpers", () => {
     const wrapped = translateAnthropicError(new Error(`boom ${KEY}`));
     expect(wrapped.failureClass).toBe("internal");
     expect(wrapped.message).toBe("model call failed: boom [redacted]");
+  });
+});
+
+describe("the fake server's request checks", () => {
+  const toolUse = {
+    role: "assistant",
+    content: [{ type: "tool_use", id: "t1", name: "read_file", input: {} }],
+  };
+  const toolResult = (id: string) => ({
+    role: "user",
+    content: [{ type: "tool_result", tool_use_id: id, content: "x" }],
+  });
+  const base = { model: "claude-sonnet-4-6", max_tokens: 10 };
+
+  it.each([
+    ["no model", { max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, "model: Field required"],
+    [
+      "no max_tokens",
+      { model: "m", messages: [{ role: "user", content: "hi" }] },
+      "max_tokens: Field required",
+    ],
+    ["no messages", { ...base, messages: [] }, "messages: at least one message is required"],
+    [
+      "bad role",
+      { ...base, messages: [{ role: "system", content: "hi" }] },
+      "messages.0.role: Input should be 'user' or 'assistant'",
+    ],
+    [
+      "blank user text",
+      { ...base, messages: [{ role: "user", content: "  " }] },
+      "messages.0: text content blocks must contain non-whitespace text",
+    ],
+    [
+      "tool_use without its tool_result",
+      { ...base, messages: [{ role: "user", content: "go" }, toolUse, { role: "user", content: "next" }] },
+      "messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: t1.",
+    ],
+    [
+      "tool_result for an unknown tool_use",
+      {
+        ...base,
+        messages: [{ role: "user", content: "go" }, { role: "assistant", content: "ok" }, toolResult("t9")],
+      },
+      "messages.2.content: unexpected `tool_use_id` found in `tool_result` blocks: t9.",
+    ],
+  ])("refuses %s", (_name, body, message) => {
+    expect(validateRequest(body)).toContain(message);
+  });
+
+  it("accepts a well-formed tool round trip", () => {
+    expect(
+      validateRequest({ ...base, messages: [{ role: "user", content: "go" }, toolUse, toolResult("t1")] }),
+    ).toBeUndefined();
+  });
+
+  it("answers a malformed request with a 400 the client reports as internal, without using the queue", async () => {
+    server.enqueue({ content: "unused" });
+    const bad = {
+      max_tokens: 10,
+      messages: [
+        { role: "user" as const, content: "go" },
+        { role: "assistant", content: "ok" },
+        toolResult("t9"),
+      ],
+    };
+    const error = await failureOf(client({ maxRetries: 2 }).create(bad as never));
+    expect(error.failureClass).toBe("internal");
+    expect(error.message).toMatch(
+      /^the Anthropic API rejected the request \(400\): messages\.2\.content: unexpected `tool_use_id`/,
+    );
+    expect(server.pending()).toBe(1);
+    expect(server.requests).toHaveLength(1);
   });
 });
