@@ -11,7 +11,10 @@ import { registerShow } from "./commands/show.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerStatus } from "./commands/status.js";
 import { registerRollback } from "./commands/rollback.js";
-import { registerRun } from "./commands/run.js";
+import { createRunCommand } from "./commands/run.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerRevise } from "./commands/revise.js";
+import { runModelFor } from "./model-factory.js";
 
 export const VERSION = "0.1.0";
 
@@ -32,7 +35,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerSchema(program, run);
   registerStatus(program, run);
   registerRollback(program, run);
-  registerRun(program, run);
+  registerPlan(program, run);
+  registerRevise(program, run);
+  createRunCommand({ model: runModelFor })(program, run);
   return program;
 }
 

@@ -19,6 +19,10 @@ export interface RunCommandOptions {
   branch?: string;
   concurrency?: number;
   log?: string;
+  /** Model options (see model-factory.ts). */
+  model?: string;
+  replay?: string;
+  record?: string;
 }
 
 export interface RunCommandDeps {
@@ -70,6 +74,12 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
       .option("--branch <name>", "the remote branch to push to (default: planwright/<plan id>)")
       .option("--concurrency <n>", "most tasks of a parallel phase at once (default 4)", positiveInt)
       .option("--log <file>", "append every event as a JSON line to this file")
+      .option(
+        "--model <id>",
+        "the Claude model for edit tasks (default: PLANWRIGHT_MODEL or claude-sonnet-4-6)",
+      )
+      .option("--replay <cassette>", "answer model calls from a recorded cassette, offline")
+      .option("--record <cassette>", "record every model exchange to a cassette")
       .addHelpText("after", HELP)
       .action((file: string, options: RunCommandOptions) =>
         run(async (io) => {
@@ -120,6 +130,8 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
             } else {
               io.out("\n" + formatTaskTable(result.tasks));
             }
+            const report = (model as { report?: () => string } | undefined)?.report;
+            if (report && !result.dryRun) io.out(`${report.call(model)}\n`);
             const line = `${result.outcome}: ${result.message}\n`;
             if (result.outcome === "failed" || result.outcome === "cancelled") io.err(`planwright: ${line}`);
             else io.out(line);
