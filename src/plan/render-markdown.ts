@@ -179,7 +179,7 @@ function detailsBlock(task: Task, maxContent: number): string | undefined {
   const shown = cut > 0 ? raw.slice(0, maxContent) : raw;
   const note = cut > 0 ? `\n\n_(${cut} more characters in the plan file)_` : "";
   const lang = kind === "write" ? "" : "text";
-  const summary = `<summary><code>${task.id}</code>: ${what}</summary>`;
+  const summary = `<summary><code>${html(task.id)}</code>: ${what}</summary>`;
   return `<details>${summary}\n\n${fenced(shown, lang)}${note}\n\n</details>`;
 }
 
@@ -220,7 +220,7 @@ function headSection(plan: Plan, options: MarkdownOptions, max: number): string 
 
   const level = options.risk?.level ?? plan.risk;
   if (level) {
-    const risk = [`### Risk: **${level}**`];
+    const risk = [`### Risk: **${level}**${options.risk ? "" : " (as declared in the plan)"}`];
     const reasons = options.risk?.reasons ?? [];
     for (const r of reasons.slice(0, 10)) risk.push(`- ${mdText(r, 200)}`);
     if (reasons.length > 10) risk.push(`- … and ${reasons.length - 10} more reasons`);
