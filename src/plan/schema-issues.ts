@@ -55,6 +55,7 @@ const EXPECTED: Record<string, string> = {
 function found(value: unknown): string {
   if (value === undefined || value === null) return "nothing";
   if (Array.isArray(value)) return "a list";
+  if (value instanceof Uint8Array) return "binary data";
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return quote(value, 40);
   return String(value);
@@ -84,8 +85,13 @@ function whatIsWrong(issue: Issue, value: unknown): string {
       return own ?? `must be at most ${String(issue.maximum)} (found ${found(value)})`;
     case "invalid_format":
       return own ?? `has an invalid format (found ${found(value)})`;
-    case "invalid_union":
-      return `must be a command or false (found ${found(value)})`;
+    case "invalid_union": {
+      // The only union in the schema is `verify` (a command or false).
+      if (issue.path[issue.path.length - 1] === "verify")
+        return `must be a command or false (found ${found(value)})`;
+      const branch = issue.errors[0]?.[0];
+      return branch ? whatIsWrong(branch, value) : `is not valid (found ${found(value)})`;
+    }
     default:
       return own ?? issue.message.toLowerCase();
   }

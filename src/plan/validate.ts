@@ -264,10 +264,12 @@ function checkRisk(plan: Plan, locator: Locator, out: Diagnostic[]): void {
   const risk = assessPlanRisk(plan);
   if (!risk.understated || risk.declared === undefined) return;
   const p = locator.value(["risk"]);
+  const shown = risk.reasons.slice(0, 3).join("; ");
+  const reasons = risk.reasons.length > 3 ? `${shown}; and ${risk.reasons.length - 3} more` : shown;
   out.push({
     severity: "warning",
     ...p,
     path: ["risk"],
-    message: `risk is declared "${risk.declared}" but the plan looks "${risk.level}": ${risk.reasons.join("; ")}`,
+    message: `risk is declared "${risk.declared}" but the plan looks "${risk.level}": ${reasons}`,
   });
 }
