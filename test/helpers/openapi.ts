@@ -1,0 +1,352 @@
+/**
+ * Request-shape checks against GitHub's own OpenAPI description (`@octokit/openapi`): a mocked
+ * request that GitHub would not accept (unknown route, wrong method, missing or mistyped body
+ * field) fails the test instead of passing against a mock that is as wrong as the code.
+ *
+ * The validator covers the practical subset of JSON Schema the description uses for request
+ * bodies: $ref, type (with `nullable`), required, properties, additionalProperties, enum, items,
+ * oneOf/anyOf (passes when any branch passes), allOf, min/max length, items and values, pattern.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type nock from "nock";
+
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  nullable?: boolean;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  enum?: unknown[];
+  items?: Schema;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  allOf?: Schema[];
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+};
+
+interface Parameter {
+  $ref?: string;
+  name?: string;
+  "x-multi-segment"?: boolean;
+}
+
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
+}
+
+interface Spec {
+  paths: Record<string, Record<string, Operation>>;
+  components: Record<string, Record<string, unknown>>;
+}
+
+interface Route {
+  template: string;
+  /** Parameters match one path segment each. */
+  strict: RegExp;
+  /** Parameters marked `x-multi-segment` may span segments (`contents/{path}`, `git/refs/{ref}`). */
+  loose: RegExp;
+  literalLength: number;
+  operations: Record<string, Operation>;
+}
+
+const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
+
+let cached: { spec: Spec; routes: Route[] } | undefined;
+
+/** Names of the path parameters that may hold slashes in any operation of a path. */
+function multiSegmentParameters(spec: Spec, operations: Record<string, Operation>): Set<string> {
+  const names = new Set<string>();
+  for (const operation of Object.values(operations)) {
+    for (const raw of operation.parameters ?? []) {
+      const ref = raw.$ref?.replace("#/components/parameters/", "");
+      const parameter = (ref !== undefined ? spec.components.parameters?.[ref] : raw) as
+        Parameter | undefined;
+      if (parameter?.["x-multi-segment"] && parameter.name) names.add(parameter.name);
+    }
+  }
+  return names;
+}
+
+/** The description is 13 MB: parse it once per test worker, on first use. */
+function load(): { spec: Spec; routes: Route[] } {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const file = require.resolve("@octokit/openapi/generated/api.github.com.json");
+  const spec = JSON.parse(readFileSync(file, "utf8")) as Spec;
+  const routes: Route[] = Object.entries(spec.paths).map(([template, operations]) => {
+    const parts = template.split(/(\{[^}]+\})/).filter((part) => part !== "");
+    const multi = multiSegmentParameters(spec, operations);
+    const source = (loose: boolean): string =>
+      parts
+        .map((part) => {
+          if (!part.startsWith("{")) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+          return loose && multi.has(part.slice(1, -1)) ? ".+" : "[^/]+";
+        })
+        .join("");
+    const literalLength = parts.filter((part) => !part.startsWith("{")).join("").length;
+    const ops: Record<string, Operation> = {};
+    for (const [method, operation] of Object.entries(operations)) {
+      if (HTTP_METHODS.has(method)) ops[method] = operation;
+    }
+    return {
+      template,
+      strict: new RegExp(`^${source(false)}$`),
+      loose: new RegExp(`^${source(true)}$`),
+      literalLength,
+      operations: ops,
+    };
+  });
+  cached = { spec, routes };
+  return cached;
+}
+
+/** The templated routes matching an actual path, most specific first. */
+function routesFor(path: string): Route[] {
+  const { routes } = load();
+  const byLiterals = (a: Route, b: Route): number => b.literalLength - a.literalLength;
+  const strict = routes.filter((route) => route.strict.test(path)).sort(byLiterals);
+  const loose = routes.filter((route) => !strict.includes(route) && route.loose.test(path)).sort(byLiterals);
+  return [...strict, ...loose];
+}
+
+function resolve(schema: Schema): Schema {
+  let current = schema;
+  for (let depth = 0; current.$ref !== undefined; depth++) {
+    const match = /^#\/components\/([^/]+)\/([^/]+)$/.exec(current.$ref);
+    const target = match ? load().spec.components[match[1] as string]?.[match[2] as string] : undefined;
+    if (!target || depth > 32) throw new Error(`OpenAPI: cannot resolve ${current.$ref}`);
+    current = target as Schema;
+  }
+  return current;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
+}
+
+function typeMatches(expected: string, actual: string): boolean {
+  return expected === actual || (expected === "number" && actual === "integer");
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Errors of `value` against `schema`, each as `at: problem`. `strict` also refuses properties
+ * an object schema does not list, which GitHub would silently ignore (a misspelt field).
+ */
+function validate(raw: Schema, value: unknown, at: string, strict: boolean): string[] {
+  const schema = resolve(raw);
+  const actual = typeOf(value);
+  if (value === null && schema.nullable) return [];
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (!types.some((type) => typeMatches(type, actual))) {
+      return [`${at}: expected ${types.join(" or ")}, got ${actual} ${show(value)}`];
+    }
+  }
+  const errors: string[] = [];
+  if (schema.enum && !schema.enum.some((option) => option === value)) {
+    if (!(value === null && schema.enum.includes(null))) {
+      errors.push(`${at}: ${show(value)} is not one of ${schema.enum.map(show).join(", ")}`);
+    }
+  }
+  if (typeof value === "string") {
+    if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+      errors.push(`${at}: ${value.length} characters, more than the maximum ${schema.maxLength}`);
+    }
+    if (schema.minLength !== undefined && value.length < schema.minLength) {
+      errors.push(`${at}: ${value.length} characters, fewer than the minimum ${schema.minLength}`);
+    }
+    if (schema.pattern !== undefined && !safePattern(schema.pattern).test(value)) {
+      errors.push(`${at}: ${show(value)} does not match /${schema.pattern}/`);
+    }
+  }
+  if (typeof value === "number") {
+    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: below ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: above ${schema.maximum}`);
+  }
+  if (Array.isArray(value)) {
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+      errors.push(`${at}: ${value.length} items, more than the maximum ${schema.maxItems}`);
+    }
+    if (schema.minItems !== undefined && value.length < schema.minItems) {
+      errors.push(`${at}: ${value.length} items, fewer than the minimum ${schema.minItems}`);
+    }
+    if (schema.items) {
+      const items = schema.items;
+      value.forEach((item, index) => errors.push(...validate(items, item, `${at}[${index}]`, strict)));
+    }
+  }
+  if (actual === "object")
+    errors.push(...validateObject(schema, value as Record<string, unknown>, at, strict));
+  for (const part of schema.allOf ?? []) errors.push(...validate(part, value, at, false));
+  for (const key of ["oneOf", "anyOf"] as const) {
+    const branches = schema[key];
+    if (!branches) continue;
+    const results = branches.map((branch) => validate(branch, value, at, strict));
+    if (!results.some((result) => result.length === 0)) {
+      const reasons = results.map((result) => result[0] ?? "").join("; or ");
+      errors.push(`${at}: matches none of ${key} (${reasons})`);
+    }
+  }
+  return errors;
+}
+
+function validateObject(
+  schema: Schema,
+  value: Record<string, unknown>,
+  at: string,
+  strict: boolean,
+): string[] {
+  const errors: string[] = [];
+  for (const name of schema.required ?? []) {
+    if (!(name in value)) errors.push(`${at}: missing required property "${name}"`);
+  }
+  const known = new Set(Object.keys(schema.properties ?? {}));
+  for (const part of schema.allOf ?? [])
+    for (const name of Object.keys(resolve(part).properties ?? {})) known.add(name);
+  for (const [name, item] of Object.entries(value)) {
+    const property = schema.properties?.[name];
+    if (property) {
+      errors.push(...validate(property, item, `${at}.${name}`, strict));
+    } else if (typeof schema.additionalProperties === "object") {
+      errors.push(...validate(schema.additionalProperties, item, `${at}.${name}`, strict));
+    } else if (!known.has(name)) {
+      const closed =
+        schema.additionalProperties === false ||
+        (strict && schema.additionalProperties === undefined && schema.properties !== undefined);
+      if (closed) errors.push(`${at}: unknown property "${name}"`);
+    }
+  }
+  return errors;
+}
+
+const patterns = new Map<string, RegExp>();
+function safePattern(source: string): RegExp {
+  let pattern = patterns.get(source);
+  if (!pattern) {
+    try {
+      pattern = new RegExp(source, "u");
+    } catch {
+      pattern = /[\s\S]*/;
+    }
+    patterns.set(source, pattern);
+  }
+  return pattern;
+}
+
+/** Options of {@link assertMatchesOpenApi}. */
+export interface OpenApiCheckOptions {
+  /** Refuse body properties an object schema does not list (default true). */
+  strict?: boolean;
+}
+
+/**
+ * Throws unless `method path` is an operation of GitHub's REST API and `body` (parsed JSON, or
+ * undefined for none) satisfies the operation's request-body schema. `path` is the actual URL path
+ * (`/repos/o/r/issues/1/comments`), with or without a query string or origin.
+ */
+export function assertMatchesOpenApi(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: OpenApiCheckOptions = {},
+): void {
+  const verb = method.toLowerCase();
+  const bare = path.replace(/^https?:\/\/[^/]+/, "").replace(/[?#].*$/, "");
+  const routes = routesFor(bare);
+  if (routes.length === 0)
+    throw new Error(`OpenAPI: ${method.toUpperCase()} ${bare}: no such path in the GitHub REST API`);
+  const route = routes.find((candidate) => candidate.operations[verb] !== undefined);
+  if (!route) {
+    const allowed = Object.keys(routes[0]?.operations ?? {}).map((m) => m.toUpperCase());
+    throw new Error(
+      `OpenAPI: ${method.toUpperCase()} ${bare}: method not allowed on ${routes[0]?.template} (allowed: ${allowed.join(", ")})`,
+    );
+  }
+  const operation = route.operations[verb] as Operation;
+  const where = `${method.toUpperCase()} ${route.template}`;
+  const requestBody = operation.requestBody;
+  const hasBody = body !== undefined && body !== "";
+  if (!requestBody) {
+    const empty = typeOf(body) === "object" && Object.keys(body as object).length === 0;
+    if (hasBody && !empty) throw new Error(`OpenAPI: ${where}: takes no request body, got ${show(body)}`);
+    return;
+  }
+  if (!hasBody) {
+    if (requestBody.required) throw new Error(`OpenAPI: ${where}: request body required`);
+    return;
+  }
+  const schema = requestBody.content?.["application/json"]?.schema;
+  if (!schema) return;
+  const errors = validate(schema, body, "body", options.strict ?? true);
+  if (errors.length > 0) throw new Error(`OpenAPI: ${where}: ${errors.join("; ")}`);
+}
+
+/** One request seen by {@link checkAllRequests}. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/** What {@link checkAllRequests} returns: what was seen and what did not match the description. */
+export interface RequestCheck {
+  readonly requests: SeenRequest[];
+  readonly violations: string[];
+  /** Throws when any intercepted request did not match the OpenAPI description. */
+  assertValid(): void;
+}
+
+/**
+ * Validates every request the nock scope intercepts against the OpenAPI description. A failure
+ * inside nock's event handler would be swallowed or crash the worker, so violations are collected
+ * and reported by `assertValid()` (call it next to `scope.done()`).
+ */
+export function checkAllRequests(scope: nock.Scope, options: OpenApiCheckOptions = {}): RequestCheck {
+  const requests: SeenRequest[] = [];
+  const violations: string[] = [];
+  scope.on(
+    "request",
+    (req: { method: string; url?: string; path?: string }, _interceptor: unknown, text?: string) => {
+      const url = req.url ?? req.path ?? "";
+      const path = url.replace(/^https?:\/\/[^/]+/, "");
+      let body: unknown = undefined;
+      if (typeof text === "string" && text !== "") {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      }
+      requests.push({ method: req.method.toUpperCase(), path, body });
+      try {
+        assertMatchesOpenApi(req.method, path, body, options);
+      } catch (error) {
+        violations.push(error instanceof Error ? error.message : String(error));
+      }
+    },
+  );
+  return {
+    requests,
+    violations,
+    assertValid() {
+      if (violations.length > 0) throw new Error(violations.join("\n"));
+    },
+  };
+}
