@@ -86,13 +86,19 @@ function checkedCommand(command: string, policy: MergedPolicy, what: string): st
   return command;
 }
 
+function nothingChanged(task: Task): VerificationError {
+  return new VerificationError(
+    `task ${task.id} changed nothing; set allow_empty: true on it when that is expected`,
+  );
+}
+
 /** One attempt: the action, verification and the policy check of the changed paths. */
 async function attemptTask(
   ctx: TaskRunContext,
   attempt: number,
   signal: AbortSignal,
   previousFailure: string | undefined,
-): Promise<{ usage: Usage; changed: string[] }> {
+): Promise<{ usage: Usage }> {
   const { plan, task, workspace, policy, extraDeny } = ctx;
   const root = workspace.root;
   const run = (command: string): Promise<CommandResult> =>
@@ -110,7 +116,8 @@ async function attemptTask(
   };
 
   let usage = ZERO_USAGE;
-  switch (taskKind(task)) {
+  const kind = taskKind(task);
+  switch (kind) {
     case "write":
       await writeTreeFile(root, task.write?.path ?? "", task.write?.content ?? "", policy, extraDeny);
       break;
@@ -154,15 +161,15 @@ async function attemptTask(
       );
     }
   }
-  const changed = await workspace.changedPaths();
-  // commands may write anywhere on disk: what they changed in the tree must still obey the policy
-  for (const path of changed) checkWritePath(path, policy, extraDeny);
-  if (changed.length === 0 && !task.allow_empty) {
-    throw new VerificationError(
-      `task ${task.id} changed nothing; set allow_empty: true on it when that is expected`,
-    );
-  }
-  return { usage, changed };
+  // a literal write or delete changed only its own, already checked, path; anything that ran a
+  // command or a model may have changed more, and what it changed must obey the policy too
+  const changed =
+    verifyCommand === undefined && (kind === "write" || kind === "delete")
+      ? undefined
+      : await workspace.changedPaths();
+  for (const path of changed ?? []) checkWritePath(path, policy, extraDeny);
+  if (changed?.length === 0 && !task.allow_empty) throw nothingChanged(task);
+  return { usage };
 }
 
 /** Aborts with the typed reason when the task's timeout or the plan's time budget runs out. */
@@ -229,6 +236,7 @@ export async function runTask(
       usage = addUsage(usage, result.usage);
       if (signal.aborted) throw signal.reason;
       const sha = await commit();
+      if (sha === undefined && !task.allow_empty) throw nothingChanged(task);
       return { ok: true, ...(sha ? { sha } : {}), attempts: attempt, usage };
     } catch (caught) {
       // a command killed by our own timer reports "cancelled"; the signal knows the real reason

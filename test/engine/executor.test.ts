@@ -212,6 +212,22 @@ describe("executePlan: empty tasks", () => {
     );
   });
 
+  it("fails a write that leaves the file as it was", async () => {
+    const f = await setup(
+      planInput([
+        {
+          id: "p",
+          tasks: [
+            { id: "same", title: "Same", write: { path: "README.md", content: "# test\n" }, retries: 0 },
+          ],
+        },
+      ]),
+    );
+    const result = await f.run();
+    expect(result.tasks[0]).toMatchObject({ status: "failed", failureClass: "verification" });
+    expect(result.tasks[0]?.message).toMatch(/changed nothing/);
+  });
+
   it("lets an allow_empty task succeed without a commit", async () => {
     const f = await setup(
       planInput([{ id: "p", tasks: [{ id: "noop", title: "Noop", run: "true", allow_empty: true }] }]),
