@@ -103,13 +103,13 @@ export class ClaudeModel implements Model {
     return cacheReadShare(this.attempts.map((a) => a.usage));
   }
 
-  /** "coding agent: 3 task attempts, 14 turns, $0.0421 (…, 72% cached), 1 refusal". */
+  /** "coding agent: 3 task attempt(s), 14 turn(s), $0.0421 (… in, … out, 72% cached), 1 policy refusal(s)". */
   report(): string {
     const turns = this.attempts.reduce((n, a) => n + a.turns, 0);
     const refusals = this.attempts.reduce((n, a) => n + a.refusals, 0);
     return (
       `coding agent: ${this.attempts.length} task attempt(s), ${turns} turn(s), ${formatUsage(this.totalUsage())}, ` +
-      `cache reads ${Math.round(this.cacheReadShare() * 100)}% of input, ${refusals} policy refusal(s)`
+      `${refusals} policy refusal(s)`
     );
   }
 

@@ -6,9 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliIO } from "../../src/cli/io.js";
 import { main } from "../../src/cli/program.js";
 import { loadPlan } from "../../src/plan/load-plan.js";
+import { gitIn } from "../helpers/git-repo.js";
 import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
 
 const EXAMPLE_REPO = fileURLToPath(new URL("../../examples/repo", import.meta.url));
+const CASSETTE = fileURLToPath(new URL("../../examples/cassettes/demo-2fa.jsonl", import.meta.url));
 const EXAMPLE_PLAN = fileURLToPath(new URL("../../examples/plans/two-factor-auth.yaml", import.meta.url));
 
 const PLAN_ANSWER = {
@@ -172,5 +174,47 @@ describe("planwright revise", () => {
     const apply = capture(withKey());
     expect(await main(["revise", "plan.yaml", "--mode", "reorder", "--apply", "7"], apply)).toBe(2);
     expect(apply.stderr).toBe("planwright: --apply: 7 must list suggestion numbers from 1 to 1, or all\n");
+  });
+});
+
+describe("the offline demo", () => {
+  it("replays the bundled cassette: plan then run on a fresh copy of the example repository, no key, no network", async () => {
+    const repo = join(dir, "repo");
+    await gitIn(repo, "init", "--quiet", "--initial-branch=main");
+    await gitIn(repo, "config", "user.name", "Demo");
+    await gitIn(repo, "config", "user.email", "demo@example.com");
+    await gitIn(repo, "config", "commit.gpgsign", "false");
+    await gitIn(repo, "add", "-A");
+    await gitIn(repo, "commit", "--quiet", "-m", "acme-accounts");
+    const env = { PATH: process.env["PATH"], HOME: process.env["HOME"] };
+    const plan = capture(env);
+    expect(
+      await main(["plan", "add 2FA", "--repo", "repo", "--out", "plan.yaml", "--replay", CASSETTE], plan),
+    ).toBe(0);
+    expect(plan.stdout).toMatch(
+      /^wrote plan\.yaml: Add two-factor authentication \(2 phase\(s\), 3 task\(s\)\)\nmodel replay of /,
+    );
+
+    const run = capture(env);
+    const code = await main(["run", "plan.yaml", "--repo", "repo", "--replay", CASSETTE], run);
+    expect(run.stderr).toBe("");
+    expect(code).toBe(0);
+    expect(run.stdout).toMatch(
+      /coding agent: 2 task attempt\(s\), 9 turn\(s\), \$0\.\d+ \(.*, (\d+)% cached\), 0 policy refusal\(s\)\n/,
+    );
+    const cached = Number(/(\d+)% cached/.exec(run.stdout)?.[1]);
+    expect(cached).toBeGreaterThan(50);
+    expect(run.stdout).toContain("succeeded: all 3 tasks done");
+    const log = await gitIn(repo, "log", "--format=%s", "main");
+    expect(log.split("\n")).toEqual([
+      "Document 2FA",
+      "Ask for the code after the password",
+      "TOTP service",
+      "acme-accounts",
+    ]);
+    expect(await gitIn(repo, "show", "HEAD:src/auth/login.ts")).toContain(
+      'return { ok: false, error: "totp_required" }',
+    );
+    expect(server.requests).toHaveLength(0);
   });
 });

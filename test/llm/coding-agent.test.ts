@@ -163,7 +163,9 @@ describe("ClaudeModel: the coding agent through executePlan, the real SDK and a 
       ["doc-sub", 4, "finished"],
       ["doc-mul", 4, "finished"],
     ]);
-    expect(model.report()).toMatch(/3 task attempt\(s\), 12 turn\(s\), \$0\.\d+ .*cache reads \d+% of input/);
+    expect(model.report()).toMatch(
+      /3 task attempt\(s\), 12 turn\(s\), \$0\.\d+ .*\d+% cached\), 0 policy refusal\(s\)$/,
+    );
     expect(result.usage.cacheReadTokens).toBe(model.totalUsage().cacheReadTokens);
   });
 
