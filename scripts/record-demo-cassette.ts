@@ -333,7 +333,7 @@ export async function recordDemoCassette(cassette = CASSETTE): Promise<string> {
     git(repo, "add", "-A");
     git(repo, "commit", "--quiet", "-m", "acme-accounts");
     server.enqueue(...TURNS);
-    const env = {
+    const env: Record<string, string | undefined> = {
       ...process.env,
       ANTHROPIC_API_KEY: "sk-ant-demo-recording",
       ANTHROPIC_BASE_URL: server.url,
