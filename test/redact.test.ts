@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRedactor, redact, redactDeep, REDACTED } from "../src/redact.js";
 
@@ -87,5 +88,46 @@ describe("redactDeep", () => {
     const input = { a: [token, 1, null, { b: `x ${token}` }], c: true };
     expect(redactDeep(input)).toEqual({ a: [REDACTED, 1, null, { b: `x ${REDACTED}` }], c: true });
     expect(input.a[0]).toBe(token);
+  });
+});
+
+describe("redaction properties", () => {
+  const prose = fc.string({ unit: "grapheme-ascii", maxLength: 60 });
+
+  it("never lets a known secret through, in any surrounding text or encoding", () => {
+    const secret = fc
+      .string({ unit: "grapheme-ascii", minLength: 6, maxLength: 40 })
+      .filter((s) => s.trim() === s && !REDACTED.includes(s) && !s.includes(REDACTED));
+    fc.assert(
+      fc.property(
+        secret,
+        prose,
+        prose,
+        fc.constantFrom("raw", "base64", "url"),
+        (value, before, after, form) => {
+          const encoded =
+            form === "base64"
+              ? Buffer.from(value).toString("base64")
+              : form === "url"
+                ? encodeURIComponent(value)
+                : value;
+          const out = createRedactor([value])(`${before}${encoded}${after}`);
+          expect(out).not.toContain(encoded);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("redacts generated GitHub tokens anywhere between word boundaries", () => {
+    const token = fc
+      .tuple(fc.constantFrom("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), fc.stringMatching(/^[A-Za-z0-9]{36}$/))
+      .map(([prefix, body]) => prefix + body);
+    fc.assert(
+      fc.property(token, prose, prose, (value, before, after) => {
+        expect(redact(`${before} ${value} ${after}`)).not.toContain(value);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

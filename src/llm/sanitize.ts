@@ -82,7 +82,18 @@ function mapProse(text: string, clean: (prose: string) => string): string {
  */
 export function sanitizeUntrusted(text: string): string {
   let out = String(text ?? "").replace(/\r\n?/g, "\n");
-  out = stripInvisible(out);
+  // Removing one construct can assemble another ("<<b>!-- x -->" becomes a comment): repeat to a
+  // fixed point, which also makes sanitising idempotent.
+  for (let pass = 0; pass < 8; pass++) {
+    const next = sanitizeOnce(out);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+function sanitizeOnce(text: string): string {
+  let out = stripInvisible(text);
   out = mapProse(out, cleanProse);
   out = redact(out);
   out = out.replace(/[ \t]+$/gm, "").replace(/\n{3,}/g, "\n\n");

@@ -9,8 +9,8 @@
  *     >>>>>>> REPLACE
  *
  * or as structured `{ search, replace }` pairs. Matching is tried from strict to tolerant: exact
- * lines, exact text, the same lines under a uniform indentation offset (the replacement is
- * re-indented), then without leading/trailing blank lines. Never fuzzier than that: a missing or
+ * lines, the same lines under a uniform indentation offset (the replacement is re-indented), exact
+ * text within lines, then without leading/trailing blank lines. Never fuzzier than that: a missing or
  * ambiguous block fails with the closest lines of the file, so the model can correct itself.
  */
 
@@ -245,22 +245,24 @@ function applyOne(content: string, block: EditBlock): Outcome {
   if (exact.length > 1) return { failure: "ambiguous" };
   if (exact.length === 1) return { content: splice(exact[0]!, search.length) };
 
+  // Whole lines under an indentation offset come before a bare substring: "a0" searched in "  a0"
+  // means that line, not the two characters (which would leave a blank line behind).
+  const indented = indentedMatches(lines, search, replace);
+  if (indented.length > 1) return { failure: "ambiguous" };
+  if (indented.length === 1) return { content: splice(indented[0]!, search.length) };
+
   const occurrences = countOccurrences(content, block.search);
   if (occurrences > 1) return { failure: "ambiguous" };
   if (occurrences === 1) return { content: content.replace(block.search, () => block.replace) };
 
-  // Tolerant steps, strictest first; each is decisive when it finds anything.
-  const steps: [string[], () => LineMatch[]][] = [[search, () => indentedMatches(lines, search, replace)]];
   const trimmedSearch = trimBlankEdges(search);
   if (trimmedSearch.length !== search.length) {
     const trimmedReplace = trimBlankEdges(replace);
-    steps.push([trimmedSearch, () => exactMatches(lines, trimmedSearch, trimmedReplace)]);
-    steps.push([trimmedSearch, () => indentedMatches(lines, trimmedSearch, trimmedReplace)]);
-  }
-  for (const [matched, find] of steps) {
-    const matches = find();
-    if (matches.length > 1) return { failure: "ambiguous" };
-    if (matches.length === 1) return { content: splice(matches[0]!, matched.length) };
+    for (const find of [exactMatches, indentedMatches]) {
+      const matches = find(lines, trimmedSearch, trimmedReplace);
+      if (matches.length > 1) return { failure: "ambiguous" };
+      if (matches.length === 1) return { content: splice(matches[0]!, trimmedSearch.length) };
+    }
   }
   return { failure: "missing" };
 }

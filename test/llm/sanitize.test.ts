@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   sanitizeUntrusted,
@@ -128,5 +129,70 @@ describe("wrapUntrusted", () => {
 
   it("offers a system-prompt note naming the tag", () => {
     expect(UNTRUSTED_DATA_NOTE).toContain("<untrusted_data>");
+  });
+});
+
+describe("sanitizeUntrusted properties", () => {
+  const hostile = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 80 }),
+    fc
+      .array(
+        fc.constantFrom(
+          "<!--",
+          "-->",
+          "<",
+          ">",
+          "!",
+          "-",
+          "`",
+          "```",
+          "\n",
+          "[",
+          "]",
+          "(",
+          ")",
+          "!",
+          "<b>",
+          "</b>",
+          "<img alt=x>",
+          "\u200B",
+          "\u202E",
+          "\uFEFF",
+          String.fromCodePoint(0xe0041),
+          "text",
+          " ",
+          '"t"',
+          "[//]: #",
+          "untrusted_data",
+          "</untrusted_data>",
+        ),
+        { maxLength: 30 },
+      )
+      .map((parts) => parts.join("")),
+  );
+  const invisible =
+    /[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|\uDB40[\uDC00-\uDDEF]/;
+
+  it("never lets invisible or control characters through, and is idempotent", () => {
+    fc.assert(
+      fc.property(hostile, (input) => {
+        const out = sanitizeUntrusted(input);
+        expect(out).not.toMatch(invisible);
+        expect(out).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F]/);
+        expect(sanitizeUntrusted(out)).toBe(out);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps exactly one wrapper open and close whatever the text", () => {
+    fc.assert(
+      fc.property(hostile, (input) => {
+        const wrapped = wrapUntrusted("comment", input);
+        expect(wrapped.match(/<\s*\/\s*untrusted_data/gi)).toHaveLength(1);
+        expect(wrapped.match(/<\s*untrusted_data/gi)).toHaveLength(1);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

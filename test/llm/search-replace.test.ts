@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   applyEdits,
@@ -320,6 +321,74 @@ describe("formatEditFailures", () => {
       "Block 1: the SEARCH text matches more than one place in src/math.ts; include more surrounding lines.\n\n" +
         "Block 2: the SEARCH text was not found in src/math.ts. Its REPLACE text is already present: the change may already be made.\n" +
         "Did you mean these lines?\n  return x + y;",
+    );
+  });
+});
+
+describe("applyEdits properties", () => {
+  /** Files of distinct, non-blank, unindented lines, and a window inside them. */
+  const fileAndWindow = fc
+    .uniqueArray(fc.stringMatching(/^[a-z][a-z0-9 (){};=.]{0,20}[a-z0-9;{}]$/), {
+      minLength: 1,
+      maxLength: 40,
+    })
+    .chain((lines) =>
+      fc.record({
+        lines: fc.constant(lines),
+        start: fc.nat({ max: lines.length - 1 }),
+        length: fc.integer({ min: 1, max: 5 }),
+        replacement: fc.array(fc.stringMatching(/^[A-Z][A-Za-z0-9 ]{0,15}$/), { maxLength: 4 }),
+        indent: fc.constantFrom("  ", "    ", "\t"),
+      }),
+    );
+
+  it("replaces exactly the searched window", () => {
+    fc.assert(
+      fc.property(fileAndWindow, ({ lines, start, length, replacement }) => {
+        const end = Math.min(lines.length, start + length);
+        const search = lines.slice(start, end).join("\n");
+        const result = applyEdits(lines.join("\n") + "\n", [{ search, replace: replacement.join("\n") }]);
+        const kept = [...lines.slice(0, start), ...replacement, ...lines.slice(end)];
+        // Deleting every line deletes their newlines too.
+        const expected = kept.length === 0 ? "" : kept.join("\n") + "\n";
+        expect(result).toEqual({ ok: true, content: expected, applied: [1] });
+      }),
+    );
+  });
+
+  it("finds the window under any uniform indentation and re-indents the replacement", () => {
+    fc.assert(
+      fc.property(fileAndWindow, ({ lines, start, length, replacement, indent }) => {
+        const end = Math.min(lines.length, start + length);
+        const indented = lines.map((line) => indent + line);
+        const search = lines.slice(start, end).join("\n");
+        const result = applyEdits(indented.join("\n"), [{ search, replace: replacement.join("\n") }]);
+        const expected = [
+          ...indented.slice(0, start),
+          ...replacement.map((l) => indent + l),
+          ...indented.slice(end),
+        ];
+        expect(result).toEqual({ ok: true, content: expected.join("\n"), applied: [1] });
+      }),
+    );
+  });
+
+  it("applying a block twice reports it as already applied", () => {
+    fc.assert(
+      fc.property(fileAndWindow, ({ lines, start, length, replacement }) => {
+        const end = Math.min(lines.length, start + length);
+        const block = {
+          search: lines.slice(start, end).join("\n"),
+          replace: ["ADDED", ...replacement].join("\n"),
+        };
+        const once = applyEdits(lines.join("\n"), [block]);
+        expect(once.ok).toBe(true);
+        const twice = applyEdits(once.content, [block]);
+        expect(twice.ok).toBe(false);
+        if (twice.ok) return;
+        expect(twice.failures).toMatchObject([{ block: 1, reason: "missing", alreadyApplied: true }]);
+        expect(twice.content).toBe(once.content);
+      }),
     );
   });
 });
