@@ -283,6 +283,35 @@ describe("ClaudeModel: the coding agent through executePlan, the real SDK and a 
     expect(server.requests).toHaveLength(1);
   });
 
+  it.each([
+    ["USD per task", { maxUsdPerTask: 0.0001 }, /cost \$0\.\d+, the task limit is \$0\.0001/, 1],
+    ["tokens per task", { maxTokensPerTask: 100 }, /used \d+ tokens, the task limit is 100/, 1],
+    ["refusals", { maxRefusals: 1 }, /2 tool calls were refused by the plan's policy/, 2],
+  ] as const)("fails closed on the %s limit, naming it", async (_name, limit, message, calls) => {
+    const refused = turn(use("write_file", { path: "secrets/key.pem", content: "x" }));
+    server.enqueue(refused, refused, refused);
+    const { result } = await run(
+      planOf([editTask("doc-add", "src/add.ts", "Adds", "Document add().")]),
+      agent(limit),
+    );
+    expect(result.failureClass).toBe("policy");
+    expect(result.tasks[0]?.message).toMatch(message);
+    expect(server.requests).toHaveLength(calls);
+  });
+
+  it("fails closed on its wall-clock limit", async () => {
+    let now = 0;
+    const clock = { now: () => (now += 40_000), sleep: async () => {} };
+    server.enqueue(turn(use("list_files", {})), turn(use("list_files", {})));
+    const model = agent({ taskTimeoutMs: 60_000, clock });
+    const { result } = await run(
+      planOf([editTask("doc-add", "src/add.ts", "Adds", "Document add().")]),
+      model,
+    );
+    expect(result.tasks[0]?.message).toMatch(/stopped: ran for \d+s, the limit is 60s/);
+    expect(model.stats()[0]).toMatchObject({ outcome: "stopped", turns: 1 });
+  });
+
   it("replays a recorded run to the same trees without a server", async () => {
     const dir = await mkdtemp(join(tmpdir(), "planwright-cassette-"));
     try {
