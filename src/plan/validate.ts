@@ -27,7 +27,8 @@ export interface ValidateOptions {
 type Obj = Record<string, unknown>;
 
 interface TaskRef {
-  id: string;
+  /** Undefined when the id is missing or malformed (the schema reports that). */
+  id: string | undefined;
   phase: number;
   index: number;
   path: PlanPath;
@@ -78,8 +79,7 @@ export function validatePlan(data: unknown, locator: Locator, options: ValidateO
       if (!isObj(task)) return;
       const path: PlanPath = ["phases", p, "tasks", t];
       const label = taskLabel(data, p, t);
-      const count = tasks.length + 1;
-      if (count === options.limits.maxTasks + 1) {
+      if (tasks.length === options.limits.maxTasks) {
         out.push(
           err(
             locator.value(path),
@@ -112,19 +112,20 @@ export function validatePlan(data: unknown, locator: Locator, options: ValidateO
       list(task["needs"]).forEach((n, k) => {
         if (typeof n === "string" && ID_PATTERN.test(n)) needs.push({ id: n, path: [...path, "needs", k] });
       });
-      if (typeof id !== "string" || !ID_PATTERN.test(id)) return;
-      const ref: TaskRef = { id, phase: p, index: tasks.length, path, task, label, needs };
-      const first = firstTask.get(id);
+      const validId = typeof id === "string" && ID_PATTERN.test(id) ? id : undefined;
+      const ref: TaskRef = { id: validId, phase: p, index: tasks.length, path, task, label, needs };
+      tasks.push(ref);
+      if (validId === undefined) return;
+      const first = firstTask.get(validId);
       if (first) {
         const line = locator.value([...first.path, "id"]).line;
         out.push(
-          err(locator.value([...path, "id"]), `duplicate task id "${id}" (first used on line ${line})`, [
+          err(locator.value([...path, "id"]), `duplicate task id "${validId}" (first used on line ${line})`, [
             ...path,
             "id",
           ]),
         );
-      } else firstTask.set(id, ref);
-      tasks.push(ref);
+      } else firstTask.set(validId, ref);
     });
   });
 

@@ -154,6 +154,15 @@ describe("semantic rules", () => {
     expect(messages(text)).toEqual([]);
   });
 
+  it("checks tasks with a malformed id too: policy, kinds and the task count", () => {
+    const text = planOf({ one: ["id: Bad_Id, delete: { path: .git/config }", "id: ok, run: npm test"] });
+    expect(messages(text, { limits: { maxTasks: 1 } })).toEqual([
+      "error 8:25 task phases[0].tasks[0]: id must match ^[a-z0-9][a-z0-9-]{0,62}$ (lowercase letters, digits and dashes)",
+      'error 8:49 task phases[0].tasks[0]: path ".git/config" is refused: .git/ is never writable',
+      "error 9:9 too many tasks: the plan has more than the limit of 1",
+    ]);
+  });
+
   it("still runs the semantic rules when the schema fails", () => {
     const text = planOf({ one: ["id: a, run: npm test, timeout: never", "id: a, run: npm test"] });
     expect(messages(text)).toEqual([
