@@ -183,36 +183,43 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     const model = params.model ?? options.model;
     const body = { ...params, model } as Anthropic.MessageCreateParamsNonStreaming;
     const signal = callOptions.signal;
-    let waited = 0;
-    for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw new CancelledError("model call cancelled");
-      try {
-        const requestOptions = signal ? { signal } : {};
-        const message = streams(body.max_tokens)
-          ? await sdk.messages.stream(body, requestOptions).finalMessage()
-          : await sdk.messages.create(body, requestOptions);
-        const usage = usageOf(model, message.usage);
-        total = addUsage(total, usage);
-        options.onUsage?.(usage);
-        return { message, usage };
-      } catch (error) {
-        const typed = translateAnthropicError(error, { model, redactor, now: clock.now() });
-        if (!(typed instanceof TransientError)) throw typed;
-        const backoff = Math.min(retry.maxDelayMs, retry.baseMs * 2 ** (attempt - 1));
-        // "Equal jitter": at least half the backoff, so retries spread out without collapsing to zero.
-        const delay = typed.retryAfterMs ?? Math.round(backoff / 2 + (backoff / 2) * retry.random());
-        if (attempt >= retry.attempts || waited + delay > retry.maxTotalWaitMs) {
-          const reason =
-            attempt >= retry.attempts
-              ? `gave up after ${attempt} attempt(s)`
-              : `gave up after ${attempt} attempt(s): the next wait (${Math.round(delay / 1000)}s) would pass the ${Math.round(retry.maxTotalWaitMs / 1000)}s limit`;
-          throw new TransientError(`${reason}: ${typed.message}`, {
-            cause: typed,
-            retryAfterMs: typed.retryAfterMs,
-          });
+    const message = await withRetries(async () => {
+      const requestOptions = signal ? { signal } : {};
+      return streams(body.max_tokens)
+        ? await sdk.messages.stream(body, requestOptions).finalMessage()
+        : await sdk.messages.create(body, requestOptions);
+    });
+    // Outside the retries: an onUsage that throws (a budget stop) must not be retried or rewrapped.
+    const usage = usageOf(model, message.usage);
+    total = addUsage(total, usage);
+    options.onUsage?.(usage);
+    return { message, usage };
+
+    async function withRetries<T>(call: () => Promise<T>): Promise<T> {
+      let waited = 0;
+      for (let attempt = 1; ; attempt++) {
+        if (signal?.aborted) throw new CancelledError("model call cancelled");
+        try {
+          return await call();
+        } catch (error) {
+          const typed = translateAnthropicError(error, { model, redactor, now: clock.now() });
+          if (!(typed instanceof TransientError)) throw typed;
+          const backoff = Math.min(retry.maxDelayMs, retry.baseMs * 2 ** (attempt - 1));
+          // "Equal jitter": at least half the backoff, so retries spread out without collapsing to zero.
+          const delay = typed.retryAfterMs ?? Math.round(backoff / 2 + (backoff / 2) * retry.random());
+          if (attempt >= retry.attempts || waited + delay > retry.maxTotalWaitMs) {
+            const reason =
+              attempt >= retry.attempts
+                ? `gave up after ${attempt} attempt(s)`
+                : `gave up after ${attempt} attempt(s): the next wait (${Math.round(delay / 1000)}s) would pass the ${Math.round(retry.maxTotalWaitMs / 1000)}s limit`;
+            throw new TransientError(`${reason}: ${typed.message}`, {
+              cause: typed,
+              retryAfterMs: typed.retryAfterMs,
+            });
+          }
+          waited += delay;
+          await clock.sleep(delay, signal);
         }
-        waited += delay;
-        await clock.sleep(delay, signal);
       }
     }
   };

@@ -298,6 +298,20 @@ describe("createModelClient against the fake Messages API", () => {
     expect(second.usage.cacheWriteTokens).toBeGreaterThan(0);
   });
 
+  it("lets an error thrown by onUsage (a budget stop) through unchanged and unretried", async () => {
+    server.enqueue({ content: "expensive" }, { content: "unused" });
+    const stop = new PolicyError("budget exhausted: $5.00 of $5.00");
+    const error = await failureOf(
+      client({
+        onUsage: () => {
+          throw stop;
+        },
+      }).create(hello),
+    );
+    expect(error).toBe(stop);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("prices an unknown model at the fallback and warns once", async () => {
     const warnings: string[] = [];
     server.enqueue({ content: "a", usage: { input_tokens: 1_000_000, output_tokens: 0 } }, { content: "b" });
