@@ -72,8 +72,11 @@ beforeAll(async () => {
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 /** Starts `planwright run` in its own process group; resolves with its exit status (null when killed). */
-function startRun(dir: string): { done: Promise<number | null>; kill: () => void; stderr: () => string } {
-  const child = spawn(process.execPath, ["--import", TSX, CLI, "run", ".planwright/plans/5-crash.yaml"], {
+function startRun(
+  dir: string,
+  plan = ".planwright/plans/5-crash.yaml",
+): { done: Promise<number | null>; kill: () => void; interrupt: () => void; stderr: () => string } {
+  const child = spawn(process.execPath, ["--import", TSX, CLI, "run", plan], {
     cwd: dir,
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
@@ -85,6 +88,7 @@ function startRun(dir: string): { done: Promise<number | null>; kill: () => void
   const done = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
   return {
     done,
+    interrupt: () => child.kill("SIGINT"),
     stderr: () => stderr,
     kill: () => {
       try {
@@ -147,4 +151,46 @@ describe("crash safety", () => {
     // the seed must actually interrupt runs, or the test proves nothing
     expect(killedMidway).toBeGreaterThanOrEqual(TRIALS / 2);
   });
+
+  it(
+    "on SIGINT discards the running task, keeps the last task commit and exits 1",
+    { timeout: 60_000 },
+    async () => {
+      const plan = [
+        "version: 1",
+        "id: 6-sigint",
+        "title: Interrupted",
+        "request: stop me",
+        "phases:",
+        "  - id: p",
+        "    tasks:",
+        "      - { id: a, title: A, write: { path: a.txt, content: a } }",
+        '      - { id: slow, title: Slow, run: "echo half > half.txt; sleep 30" }',
+        "",
+      ].join("\n");
+      const repo = await createTestRepo({ ".planwright/plans/6-sigint.yaml": plan });
+      try {
+        const run = startRun(repo.dir, ".planwright/plans/6-sigint.yaml");
+        // interrupt once the slow task has started writing
+        for (let i = 0; i < 200; i++) {
+          // --no-optional-locks: this status must not take the index lock the run needs
+          const status = await repo.git(
+            "--no-optional-locks",
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+          );
+          if (status.includes("half.txt")) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        run.interrupt();
+        expect(await run.done, run.stderr()).toBe(1);
+        expect(run.stderr()).toMatch(/planwright: cancelled: cancelled; the branch stays at [0-9a-f]{7}/);
+        expect(await repo.git("log", "-1", "--format=%s")).toBe("A");
+        expect(await repo.git("status", "--porcelain", "--untracked-files=all")).toBe("");
+      } finally {
+        await repo.cleanup();
+      }
+    },
+  );
 });
