@@ -139,7 +139,7 @@ export function parsePlanYaml(text: string, limits: Required<PlanLimits>): Parse
       diagnostics: [error({ line: 1, col: 1 }, `could not read the YAML: ${quote(String(e), 120)}`)],
     };
   }
-  const locator = createLocator(doc, lineCounter);
+  const locator = createLocator(doc, lineCounter, text);
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
   let fatal = false;

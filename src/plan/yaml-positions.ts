@@ -60,8 +60,11 @@ function keyText(key: unknown): string | undefined {
   return undefined;
 }
 
-/** Builds a locator over a parsed document; offsets are those of the text given to the parser. */
-export function createLocator(doc: Document, lineCounter: LineCounter): Locator {
+/**
+ * Builds a locator over a parsed document; offsets are those of the text given to the parser, which
+ * may be passed as `text` to place empty list items (`-` alone on a line) at their dash.
+ */
+export function createLocator(doc: Document, lineCounter: LineCounter, text?: string): Locator {
   const pos = (offset: number): Position => {
     const p = lineCounter.linePos(Math.max(0, offset));
     return { line: Math.max(1, p.line), col: Math.max(1, p.col) };
@@ -105,12 +108,23 @@ export function createLocator(doc: Document, lineCounter: LineCounter): Locator 
   const isImplicitNull = (node: unknown): boolean =>
     isScalar(node) && node.value === null && (node.source === "" || node.source === undefined);
 
+  // An empty list item's range starts after its dash; the dash is what a reader looks for.
+  const dashBefore = (node: unknown): Position | undefined => {
+    const start = (node as RangedNode).range?.[0];
+    if (text === undefined || start === undefined) return undefined;
+    let i = start - 1;
+    while (i >= 0 && (text[i] === " " || text[i] === "\t")) i--;
+    return text[i] === "-" ? pos(i) : undefined;
+  };
+
   return {
     offset: pos,
     value(path) {
       const step = walk(path);
       if (step.depth === path.length) {
         if (step.node && !isImplicitNull(step.node)) return posOf(step.node) ?? posOf(step.keyNode) ?? START;
+        if (step.node && step.node === step.keyNode)
+          return dashBefore(step.node) ?? posOf(step.node) ?? START;
         return posOf(step.keyNode) ?? posOf(step.node) ?? START;
       }
       return posOf(step.deepest) ?? START;

@@ -61,6 +61,12 @@ describe("loadPlan", () => {
     ]);
   });
 
+  it("points at the dash of an empty list item", () => {
+    expect(errorsOf(HEAD + "phases:\n  - id: main\n    tasks:\n      -\n")).toEqual([
+      "8:7 task phases[0].tasks[0]: must be a mapping (found nothing)",
+    ]);
+  });
+
   it("reports a missing key at the key that names the mapping", () => {
     const text = VALID.replace("        run: npm test\n", "        edit:\n          files: [src/a.ts]\n");
     expect(errorsOf(text)).toEqual(['10:9 task "a": edit is missing required key "instructions"']);
