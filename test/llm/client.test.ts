@@ -11,7 +11,8 @@ import { createModelClient, systemClock, type ModelClientOptions } from "../../s
 import { isQuotaExhausted, retryAfterMsOf, translateAnthropicError } from "../../src/llm/errors.js";
 import { DEFAULT_PRICING, priceOf, pricingFrom } from "../../src/llm/pricing.js";
 import { cacheReadShare, formatUsage, totalUsage, usageFromApi } from "../../src/llm/usage.js";
-import { startFakeMessagesServer, validateRequest, type FakeMessagesServer } from "./fake-messages-server.js";
+import { startFakeMessagesServer, type FakeMessagesServer } from "./fake-messages-server.js";
+import { validateMessagesRequest } from "./validate-messages-request.js";
 
 const KEY = "sk-ant-api03-test-key-0123456789abcdef";
 
@@ -547,12 +548,15 @@ describe("the fake server's request checks", () => {
       "messages.2.content: unexpected `tool_use_id` found in `tool_result` blocks: t9.",
     ],
   ])("refuses %s", (_name, body, message) => {
-    expect(validateRequest(body)).toContain(message);
+    expect(validateMessagesRequest(body)).toContain(message);
   });
 
   it("accepts a well-formed tool round trip", () => {
     expect(
-      validateRequest({ ...base, messages: [{ role: "user", content: "go" }, toolUse, toolResult("t1")] }),
+      validateMessagesRequest({
+        ...base,
+        messages: [{ role: "user", content: "go" }, toolUse, toolResult("t1")],
+      }),
     ).toBeUndefined();
   });
 
