@@ -119,7 +119,8 @@ export const registerPlan: Register = (program, run) => {
           : resolve(repo, ".planwright/plans", `${result.plan.id}.yaml`);
         await mkdir(dirname(out), { recursive: true });
         await writeFile(out, result.yaml);
-        const shown = relative(io.cwd, out) || out;
+        const rel = relative(io.cwd, out);
+        const shown = rel === "" || rel.startsWith("..") ? out : rel;
         if (result.warnings.length > 0) io.err(formatProblems(shown, result.warnings) + "\n");
         const tasks = result.plan.phases.reduce((n, p) => n + p.tasks.length, 0);
         io.out(

@@ -108,7 +108,8 @@ export const registerRevise: Register = (program, run) => {
           ...(options.instruction ? { instruction: options.instruction } : {}),
         };
         const out = resolve(io.cwd, options.out ?? file);
-        const shown = relative(io.cwd, out) || out;
+        const rel = relative(io.cwd, out);
+        const shown = rel === "" || rel.startsWith("..") ? out : rel;
 
         if (mode === "revise") {
           const result = await revisePlan(input, { client });
