@@ -42,6 +42,29 @@ function unwrap(schema: unknown): unknown {
   return s;
 }
 
+// Where each kind of mapping lives, to tell a misplaced key (a `timeout` on a phase) from a typo.
+const PLACES: [string, PlanPath][] = [
+  ["the plan", []],
+  ["base", ["base"]],
+  ["budget", ["budget"]],
+  ["policy", ["policy"]],
+  ["defaults", ["defaults"]],
+  ["a phase", ["phases", 0]],
+  ["a task", ["phases", 0, "tasks", 0]],
+  ["edit", ["phases", 0, "tasks", 0, "edit"]],
+  ["write", ["phases", 0, "tasks", 0, "write"]],
+  ["delete", ["phases", 0, "tasks", 0, "delete"]],
+];
+
+/** The places other than `path` where `key` is allowed, e.g. `a task or defaults`. */
+function homesOf(key: string, path: PlanPath): string | undefined {
+  const here = path.map((s) => (typeof s === "number" ? 0 : s)).join("/");
+  const homes = PLACES.filter(([, p]) => p.join("/") !== here && knownKeys(p).includes(key)).map(
+    ([name]) => name,
+  );
+  return homes.length > 0 ? homes.join(" or ") : undefined;
+}
+
 const EXPECTED: Record<string, string> = {
   string: "text",
   number: "a number",
@@ -111,7 +134,12 @@ function issueDiagnostics(issue: Issue, data: unknown, locator: Locator): Diagno
     const allowed = knownKeys(path);
     return issue.keys.map((key) => {
       const guess = closest(key, allowed);
-      const hint = guess ? ` (did you mean "${guess}"?)` : ` (allowed: ${allowed.join(", ")})`;
+      const home = homesOf(key, path);
+      const hint = guess
+        ? ` (did you mean "${guess}"?)`
+        : home
+          ? ` (it belongs in ${home}, not here)`
+          : ` (allowed: ${allowed.join(", ")})`;
       const message = `unknown key ${quote(key, 40)}${hint}`;
       return at(locator.key([...path, key]), within(path, data, message, "has an"));
     });

@@ -55,6 +55,14 @@ describe("loadPlan", () => {
     );
   });
 
+  it("says where a misplaced key belongs", () => {
+    const text = VALID.replace("    tasks:", "    timeout: 10m\n    tasks:") + "        files: [a.ts]\n";
+    expect(errorsOf(text)).toEqual([
+      '7:5 phase "main": unknown key "timeout" (it belongs in defaults or a task, not here)',
+      '12:9 task "a": unknown key "files" (it belongs in edit, not here)',
+    ]);
+  });
+
   it("points at the key of an implicit null, not past the colon", () => {
     expect(errorsOf(VALID.replace("title: Demo", "title:"))).toEqual([
       "3:1 title must be text (found nothing)",
