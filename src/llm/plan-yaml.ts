@@ -101,16 +101,20 @@ export interface PlanYamlOptions {
 /** The plan file text for `plan`: schema header, documented key order, readable styles. */
 export function planToYaml(plan: PlanInput | Record<string, unknown>, options: PlanYamlOptions = {}): string {
   const doc = new Document(orderPlan(plan));
+  const keyOf = (path: readonly unknown[]) => {
+    const parent = path.at(-1);
+    return parent && typeof parent === "object" && "key" in parent && isScalar(parent.key)
+      ? String(parent.key.value)
+      : "";
+  };
   visit(doc, {
-    Map(_key, node) {
-      if (isShortFlow(node)) node.flow = true;
+    // only the small settings maps go on one line; phases and tasks always stay blocks
+    Map(_key, node, path) {
+      if (keyOf(path) in NESTED_KEYS && isShortFlow(node)) node.flow = true;
     },
-    Seq(key, node, path) {
-      // phases and tasks stay block lists; lists of scalars (needs, files, globs) go on one line
-      const parent = path.at(-1);
-      const name = parent && "key" in parent && isScalar(parent.key) ? String(parent.key.value) : "";
+    Seq(_key, node, path) {
+      const name = keyOf(path);
       if (name !== "phases" && name !== "tasks" && isShortFlow(node)) node.flow = true;
-      void key;
     },
     Scalar(_key, node) {
       if (typeof node.value === "string" && node.value.includes("\n")) node.type = Scalar.BLOCK_LITERAL;

@@ -124,3 +124,20 @@ describe("planToYaml", () => {
     expect(loadPlan(text).plan?.id).toBe("42-add-2fa");
   });
 });
+
+describe("planToYaml styles", () => {
+  it("keeps short tasks as blocks and only settings maps and scalar lists on one line", () => {
+    const text = planToYaml({
+      version: 1,
+      id: "p",
+      title: "T",
+      request: "r",
+      budget: { max_usd: 1 },
+      phases: [{ id: "a", tasks: [{ id: "t", title: "T", run: "npm test", needs: ["x"] }] }],
+    });
+    expect(text).toContain("budget: { max_usd: 1 }\n");
+    expect(text).toContain(
+      "  - id: a\n    tasks:\n      - id: t\n        title: T\n        needs: [ x ]\n        run: npm test\n",
+    );
+  });
+});
