@@ -2,7 +2,9 @@
  * Record and replay of model calls ("cassettes"), as `fetch` functions handed to the SDK so the real
  * SDK code path runs in both modes. A cassette is JSON lines, one per successful exchange:
  * `{ hash, request, response, usage }`. The hash covers the request body with keys sorted and
- * volatile fields left out, so the same conversation replays even when metadata differs.
+ * volatile fields left out, so the same conversation replays even when metadata differs. Stored
+ * requests and responses are redacted, and the hash is taken after redaction: a conversation whose
+ * replayed (redacted) answers flow into later requests still finds those requests.
  */
 import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
@@ -54,6 +56,11 @@ export function canonicalRequestHash(body: unknown): string {
   return createHash("sha256")
     .update(JSON.stringify(canonical(subject)))
     .digest("hex");
+}
+
+/** The key of a request in a cassette: its canonical hash after redacting token formats. */
+export function cassetteKey(body: unknown): string {
+  return canonicalRequestHash(redactDeep(body, redact));
 }
 
 /** "claude-sonnet-4-6, "Add two-factor…"": enough of a request for a person to recognise it. */
@@ -141,9 +148,9 @@ export function createRecordingFetch(path: string, options: RecordingOptions = {
     const responseText = await response.clone().text();
     const responseBody = contentType.includes("json") ? parseJson(responseText) : responseText;
     const entry: CassetteEntry = {
-      hash: canonicalRequestHash(requestBody),
+      hash: cassetteKey(requestBody),
       request: redactDeep(requestBody, clean),
-      response: { status: response.status, contentType, body: responseBody },
+      response: { status: response.status, contentType, body: redactDeep(responseBody, clean) },
     };
     const usage = options.usageOf?.(requestBody, responseBody);
     if (usage) entry.usage = usage;
@@ -193,7 +200,7 @@ export function createReplayFetch(path: string): FetchLike {
   const served = new Map<string, number>();
   return async (input, init) => {
     const requestBody = parseJson(await bodyText(input, init));
-    const hash = canonicalRequestHash(requestBody);
+    const hash = cassetteKey(requestBody);
     const list = byHash.get(hash);
     const count = served.get(hash) ?? 0;
     const entry = list?.[count];

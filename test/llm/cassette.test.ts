@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PlanwrightError, UsageError } from "../../src/errors.js";
 import {
   canonicalRequestHash,
+  cassetteKey,
   readCassette,
   ReplayMissError,
   type CassetteEntry,
@@ -90,7 +91,8 @@ describe("record and replay through the real SDK", () => {
     const lines = (await readFile(cassette, "utf8")).trim().split("\n");
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!) as CassetteEntry;
-    expect(entry.hash).toBe(canonicalRequestHash(server.requests[0]!.body));
+    expect(entry.hash).toBe(cassetteKey(server.requests[0]!.body));
+    expect(entry.hash).not.toBe(canonicalRequestHash(server.requests[0]!.body));
     expect(JSON.stringify(entry.request)).toContain("remember [redacted] and [redacted]");
     expect(lines[0]).not.toContain(token);
     expect(lines[0]).not.toContain("cassette-key");
@@ -119,6 +121,33 @@ describe("record and replay through the real SDK", () => {
     expect(replayed.usage).toEqual(recorded.usage);
   });
 
+  it("redacts secrets in stored answers and still replays the conversation that follows them", async () => {
+    const cassette = join(dir, "secret.jsonl");
+    const token = "ghs_" + "Q".repeat(36);
+    server.enqueue({ content: `Found the token ${token} in .env` }, { content: "Removed it." });
+    const converse = async (c: ReturnType<typeof createModelClient>) => {
+      const first = await c.create(ask("look for secrets"));
+      const second = await c.create({
+        max_tokens: 50,
+        messages: [
+          { role: "user", content: "look for secrets" },
+          { role: "assistant", content: first.message.content as never },
+          { role: "user", content: "remove it" },
+        ],
+      });
+      return [first, second];
+    };
+    const recorded = await converse(
+      createModelClient({ apiKey: KEY, baseURL: server.url, model: "claude-sonnet-4-6", record: cassette }),
+    );
+    expect(recorded[0]!.message.content[0]).toMatchObject({ text: `Found the token ${token} in .env` });
+    expect(await readFile(cassette, "utf8")).not.toContain(token);
+    await server.close();
+    const replayed = await converse(createModelClient({ model: "claude-sonnet-4-6", replay: cassette }));
+    expect(replayed[0]!.message.content[0]).toMatchObject({ text: "Found the token [redacted] in .env" });
+    expect(replayed[1]!.message).toEqual(recorded[1]!.message);
+  });
+
   it("does not record failed attempts", async () => {
     const cassette = join(dir, "run.jsonl");
     server.enqueue({ status: 500, headers: { "retry-after-ms": "1" } }, { content: "ok" });
@@ -143,7 +172,7 @@ describe("record and replay through the real SDK", () => {
     }).create(ask("known question"));
     const replayer = createModelClient({ model: "claude-sonnet-4-6", replay: cassette });
     const unknown = ask("an unknown question\nspanning lines");
-    const hash = canonicalRequestHash({ ...unknown, model: "claude-sonnet-4-6" });
+    const hash = cassetteKey({ ...unknown, model: "claude-sonnet-4-6" });
     await expect(replayer.create(unknown)).rejects.toThrow(
       `replay: no recorded response for request ${hash.slice(0, 12)} (claude-sonnet-4-6, "an unknown question spanning lines")`,
     );
