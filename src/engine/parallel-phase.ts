@@ -7,7 +7,7 @@
 import pLimit from "p-limit";
 import { failureClassOf, messageOf } from "../errors.js";
 import type { Phase, Task } from "../plan/schema.js";
-import type { RunContext } from "./executor.js";
+import type { RunContext } from "./run-context.js";
 import { ZERO_USAGE, addUsage } from "./ports.js";
 import { gateOf } from "./scheduler.js";
 import { retriesOf, runTask, type TaskOutcome } from "./task-runner.js";
