@@ -386,7 +386,8 @@ describe("applyEdits properties", () => {
         const twice = applyEdits(once.content, [block]);
         expect(twice.ok).toBe(false);
         if (twice.ok) return;
-        expect(twice.failures).toMatchObject([{ block: 1, reason: "missing", alreadyApplied: true }]);
+        // "missing", or "ambiguous" when the search text is also part of other lines.
+        expect(twice.failures).toMatchObject([{ block: 1, alreadyApplied: true }]);
         expect(twice.content).toBe(once.content);
       }),
     );
