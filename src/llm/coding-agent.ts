@@ -204,14 +204,16 @@ export class ClaudeModel implements Model {
 
   /** Plan and repository map: the same text for every task of a plan, so it is cached once. */
   private async stablePrefix(plan: Plan, tools: AgentTools): Promise<string> {
-    const known = this.prefixes.get(plan.id);
+    // keyed by the plan's text, so a revised plan with the same id gets a fresh prefix
+    const yaml = planToYaml(plan);
+    const known = this.prefixes.get(yaml);
     if (known !== undefined) return known;
     const files = await tools.listFiles();
     const map = trimmedTree(files, this.options.repoMapChars ?? 16_000);
     const text =
-      `# The approved plan (you carry out one task of it)\n\n${planToYaml(plan)}\n` +
+      `# The approved plan (you carry out one task of it)\n\n${yaml}\n` +
       `# Repository map (files when the run started)\n\n${map}\n`;
-    this.prefixes.set(plan.id, text);
+    this.prefixes.set(yaml, text);
     return text;
   }
 
