@@ -245,8 +245,8 @@ describe("createModelClient against the fake Messages API", () => {
   });
 
   it("reports a timeout as transient and retries it", async () => {
-    server.enqueue({ content: "slow", delayMs: 1000 }, { content: "fast" });
-    const { message } = await client({ timeoutMs: 100 }).create(hello);
+    server.enqueue({ content: "slow", delayMs: 5000 }, { content: "fast" });
+    const { message } = await client({ timeoutMs: 500 }).create(hello);
     expect(message.content[0]).toMatchObject({ text: "fast" });
     expect(clock.sleeps).toHaveLength(1);
   });
