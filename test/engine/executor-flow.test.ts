@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { TransientError } from "../../src/errors.js";
 import { markerPath } from "../../src/engine/run-lock.js";
 import { cloneTestRepo, gitIn } from "../helpers/git-repo.js";
 import { fixture, planInput, type Fixture } from "./executor-fixture.js";
@@ -236,6 +237,29 @@ describe("executePlan: push", () => {
     expect(result.outcome).toBe("succeeded");
     expect(pushed).toEqual(["a", "b"]);
     expect(await gitIn(f.repo.remote, "rev-parse", "refs/heads/planwright/7-test")).toBe(result.head);
+  });
+
+  it("retries a push that fails transiently", async () => {
+    const f = await setup(
+      planInput([{ id: "p", tasks: [{ id: "a", title: "A", write: { path: "a", content: "a" } }] }]),
+    );
+    let failures = 1;
+    // fault injection: the real workspace, with one network reset in front of its push
+    const flaky = new Proxy(f.workspace, {
+      get(target, key, receiver) {
+        if (key === "push") {
+          return async (remote: string, branch: string) => {
+            if (failures-- > 0) throw new TransientError("connection reset by peer");
+            return target.push(remote, branch);
+          };
+        }
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const result = await f.run({ workspace: flaky, push: { remote: "origin", branch: "main" } });
+    expect(result.outcome).toBe("succeeded");
+    expect(await gitIn(f.repo.remote, "rev-parse", "refs/heads/main")).toBe(result.head);
   });
 
   it("stops with a conflict when the push is rejected, never forcing", async () => {
