@@ -6,7 +6,7 @@ const run = promisify(execFile);
 
 describe("the offline demo (npm run demo)", () => {
   it("plans, runs, reports and rolls back with no key and no network", async () => {
-    const env = { ...process.env, NO_COLOR: "1" };
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
     delete env["ANTHROPIC_API_KEY"];
     const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
       env,
