@@ -50,10 +50,18 @@ function checkReadPath(path: string, policy: MergedPolicy, extraDeny: readonly s
   return verdict.path;
 }
 
+/** Real paths of working-tree roots; a root does not move while a run uses it. */
+const realRoots = new Map<string, string>();
+
 /** Resolves `path` under `root`, refusing when an existing part of it is a link out of the tree. */
 export async function resolveInside(root: string, path: string): Promise<string> {
   const full = join(root, path);
-  const realRoot = await realpath(root);
+  let realRoot = realRoots.get(root);
+  if (realRoot === undefined) {
+    realRoot = await realpath(root);
+    if (realRoots.size > 100) realRoots.clear();
+    realRoots.set(root, realRoot);
+  }
   let probe = full;
   // the nearest existing ancestor decides where the path really lands
   for (;;) {

@@ -45,6 +45,7 @@ async function readMarker(path: string): Promise<RunMarker | undefined> {
 /** Writes and removes the marker of one working tree. */
 export class RunLock {
   private readonly path: string;
+  private dirReady = false;
   private constructor(private readonly gitDir: string) {
     this.path = markerPath(gitDir);
   }
@@ -54,7 +55,8 @@ export class RunLock {
   }
 
   async mark(marker: Omit<RunMarker, "pid" | "startedAt">): Promise<void> {
-    await mkdir(join(this.path, ".."), { recursive: true });
+    if (!this.dirReady) await mkdir(join(this.path, ".."), { recursive: true });
+    this.dirReady = true;
     await writeFile(this.path, JSON.stringify({ pid: process.pid, startedAt: Date.now(), ...marker }));
   }
 
