@@ -17,7 +17,6 @@ import {
   nextCommands,
   PLAN_STATES,
   renderStatusComment,
-  type PlanStatus,
   type StatusTask,
 } from "../../src/flows/status-comment.js";
 import { createGateway } from "../../src/github/octokit-gateway.js";
