@@ -12,6 +12,8 @@ interface HttpFailure {
   message: string;
   headers: Record<string, unknown>;
   name: string;
+  /** False when the request never got an answer (reset, DNS, TLS, timeout). */
+  answered: boolean;
 }
 
 /** Details that sharpen the message of a refusal. */
@@ -38,7 +40,13 @@ function readFailure(error: unknown): HttpFailure {
   const status = typeof record.status === "number" ? record.status : undefined;
   const message = error instanceof Error ? error.message : String(error);
   const name = typeof record.name === "string" ? record.name : "";
-  return { status, message, headers, name };
+  return {
+    status,
+    message,
+    headers,
+    name,
+    answered: typeof record.response === "object" && record.response !== null,
+  };
 }
 
 function header(headers: Record<string, unknown>, name: string): string | undefined {
@@ -110,7 +118,7 @@ export function translateGitHubError(
   }
   if (status === undefined || status >= 500) {
     // Octokit reports network failures (reset, DNS, TLS) as status 500 without a response.
-    const code = status === undefined ? "network error" : String(status);
+    const code = status === undefined || !failure.answered ? "network error" : String(status);
     return new TransientError(`GitHub failed to ${what} (${code}): ${said}`, {
       retryAfterMs: waitOf(failure, now),
     });
