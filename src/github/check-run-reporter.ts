@@ -38,7 +38,7 @@ export interface RunView {
   rows: TaskRow[];
   head: string;
   startedAt: number;
-  outcome?: RunOutcome | "running" | "refused";
+  outcome?: RunOutcome | "running" | "refused" | "rolled back";
   message?: string;
   usage: Usage;
   durationMs: number;
@@ -74,6 +74,14 @@ const ICONS: Record<string, string> = {
   skipped: "⏭️",
   reverted: "↩️",
   waiting: "⏸️",
+};
+
+const CONCLUSIONS: Record<string, CheckConclusion | undefined> = {
+  succeeded: "success",
+  "rolled back": "success",
+  failed: "failure",
+  refused: "failure",
+  cancelled: "cancelled",
 };
 
 /** `12.3s`, `4m 05s`. */
@@ -340,18 +348,12 @@ export class CheckRunReporter implements Reporter {
   planCheckInput(): Omit<CheckRunInput, "name" | "headSha"> {
     const v = this.view;
     const live = v.outcome === "running";
-    const conclusion: CheckConclusion | undefined =
-      v.outcome === "succeeded"
-        ? "success"
-        : v.outcome === "failed" || v.outcome === "refused"
-          ? "failure"
-          : v.outcome === "cancelled"
-            ? "cancelled"
-            : v.outcome === "waiting"
-              ? this.options.detailsUrl
-                ? "action_required"
-                : "neutral"
-              : undefined;
+    const conclusion =
+      v.outcome === "waiting"
+        ? this.options.detailsUrl
+          ? "action_required"
+          : "neutral"
+        : CONCLUSIONS[v.outcome ?? "running"];
     const title = live ? `Running: ${totalsLine(v)}` : `${v.outcome}: ${totalsLine(v)}`;
     const next = v.next.length > 0 ? `\n\n**Next:** ${v.next.map((c) => `\`${c}\``).join(", ")}` : "";
     const message = v.message ? `${v.message}${next}\n\n` : next ? `${next.trim()}\n\n` : "";

@@ -1,0 +1,419 @@
+/**
+ * Executing an approved plan on its pull request's branch (the Action's `execute`, `retry`,
+ * `continue` and `skip`). Nothing runs until execution is re-verified from GitHub's own state and
+ * the branch itself: the approval policy holds for the plan blob given, the plan file at the head
+ * has that blob, and every commit after the approved one is a Planwright task or revert commit.
+ * Progress goes to the `planwright` check runs and the status comment as the engine reports it.
+ */
+import { CONFIG_FILE, parseConfig, formatConfigDiagnostic, type Config } from "../config.js";
+import { executePlan, type RunResult } from "../engine/executor.js";
+import { deriveState } from "../engine/state.js";
+import {
+  TRAILER_PLAN,
+  TRAILER_PLAN_BLOB,
+  TRAILER_REVERT,
+  TRAILER_TASK,
+  type Clock,
+  type Model,
+  type Workspace,
+} from "../engine/ports.js";
+import { ConflictError, PlanwrightError, UsageError, messageOf } from "../errors.js";
+import { CheckRunReporter, type RunView } from "../github/check-run-reporter.js";
+import type { GitHubGateway, PullRequest } from "../github/gateway.js";
+import type { GitWorkspace } from "../git/git-workspace.js";
+import { formatProblems, loadPlan } from "../plan/load-plan.js";
+import { assessPlanRisk } from "../plan/risk.js";
+import type { Plan } from "../plan/schema.js";
+import { evaluateApprovalPolicy, type ApprovalResult } from "./approval-policy.js";
+import { createStatusReporter, type StatusReporter } from "./report-status.js";
+import type { PlanState, PlanStatus } from "./status-comment.js";
+
+/** Where a plan lives on its pull request, checked out and loaded. */
+export interface PlanCheckout {
+  pull: PullRequest;
+  config: Config;
+  plan: Plan;
+  planPath: string;
+  /** Git blob sha of the plan file at the head. */
+  planBlob: string;
+  head: string;
+}
+
+/** What every flow on a plan's pull request needs. */
+export interface PlanFlowDeps {
+  gateway: GitHubGateway;
+  /** The Action's checkout (any branch; the flow fetches and checks out the PR branch). */
+  workspace: GitWorkspace;
+  /** The git remote of the repository ("origin"). */
+  remote?: string;
+  /** Pushes HEAD to the branch; the workspace's own push by default (the credential seam). */
+  push?: (remote: string, branch: string) => Promise<void>;
+  /** Link for check runs (the workflow run) and the commit URL prefix for tables. */
+  detailsUrl?: string;
+  commitUrl?: string;
+  /** Spacing of plan check run and status comment updates (3 s and 15 s by default). */
+  checkIntervalMs?: number;
+  commentIntervalMs?: number;
+  clock?: Clock;
+  onWarning?: (message: string) => void;
+}
+
+export interface ExecuteFlowInput {
+  pull: number;
+  command: "execute" | "retry" | "continue" | "skip";
+  /** The task for `retry` and `skip`. */
+  task?: string;
+  planPath?: string;
+  /** The approved plan blob; the blob at the head when absent (approvals are checked against it). */
+  planBlob?: string;
+  model?: Model;
+  concurrency?: number;
+  signal?: AbortSignal;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Our own app's logins, whose reviews never count. */
+  botLogins?: readonly string[];
+}
+
+export type FlowStatus = RunResult["outcome"] | "refused";
+
+export interface FlowResult {
+  status: FlowStatus;
+  message: string;
+  tasksDone: number;
+  tasksFailed: number;
+  costUsd: number;
+  head: string;
+  view?: RunView;
+  run?: RunResult;
+}
+
+/** Reads the configuration from the default branch (never from the PR branch). */
+export async function readConfig(gateway: GitHubGateway): Promise<Config> {
+  const branch = await gateway.defaultBranch();
+  const file = await gateway.readFile(CONFIG_FILE, branch.sha);
+  const result = parseConfig(file?.content);
+  if (!result.config) {
+    const first = result.diagnostics.find((d) => d.severity === "error");
+    throw new UsageError(first ? formatConfigDiagnostic(CONFIG_FILE, first) : `${CONFIG_FILE} is invalid`);
+  }
+  return result.config;
+}
+
+/** Fetches the PR branch (full history), checks it out and loads its plan. */
+export async function checkoutPlan(
+  deps: PlanFlowDeps,
+  pullNumber: number,
+  planPath?: string,
+): Promise<PlanCheckout> {
+  const { gateway, workspace } = deps;
+  const remote = deps.remote ?? "origin";
+  const pull = await gateway.getPull(pullNumber);
+  if (pull.state !== "open")
+    throw new UsageError(`pull request #${pullNumber} is ${pull.merged ? "merged" : "closed"}`);
+  const config = await readConfig(gateway);
+  if (pull.fromFork && !config.execution.allow_forks) {
+    throw new PlanwrightError(
+      "policy",
+      `pull request #${pullNumber} comes from a fork; set execution.allow_forks in ${CONFIG_FILE} to execute it`,
+    );
+  }
+  const branch = pull.headRef;
+  await workspace.git([
+    "fetch",
+    "--quiet",
+    "--no-tags",
+    "--",
+    remote,
+    `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`,
+  ]);
+  await workspace.git(["checkout", "--quiet", "-B", branch, `refs/remotes/${remote}/${branch}`]);
+  const head = await workspace.head();
+  const path = planPath ?? `.planwright/plans/${branch.replace(/^planwright\//, "")}.yaml`;
+  const blob = await workspace.git(["rev-parse", "--verify", "--quiet", `HEAD:${path}`], {
+    okCodes: [1, 128],
+  });
+  if (blob.code !== 0)
+    throw new UsageError(`${path}: no such file on branch ${branch} (pass the plan input)`);
+  const text = (await workspace.git(["cat-file", "blob", blob.stdout.trim()])).stdout;
+  const loaded = loadPlan(text, { extraDeny: config.policy.paths?.deny ?? [] });
+  if (!loaded.plan)
+    throw new UsageError(
+      formatProblems(path, loaded.diagnostics.filter((d) => d.severity === "error").slice(0, 5)),
+    );
+  return { pull, config, plan: loaded.plan, planPath: path, planBlob: blob.stdout.trim(), head };
+}
+
+/** The plan file's blob at `commit`, from the local history (full fetch) or else from GitHub. */
+async function blobAt(deps: PlanFlowDeps, commit: string, path: string): Promise<string | undefined> {
+  const local = await deps.workspace.git(["rev-parse", "--verify", "--quiet", `${commit}:${path}`], {
+    okCodes: [1, 128],
+  });
+  if (local.code === 0) return local.stdout.trim();
+  return (await deps.gateway.readFile(path, commit))?.sha;
+}
+
+/** The approval policy from GitHub's reviews and permissions, for the plan blob at the head. */
+export async function verifyApproval(
+  deps: PlanFlowDeps,
+  co: PlanCheckout,
+  botLogins: readonly string[] = [],
+): Promise<ApprovalResult & { reviewCommits: Map<number, string> }> {
+  const reviews = await deps.gateway.listReviews(co.pull.number);
+  const decisive = reviews.filter((r) => r.state === "APPROVED" || r.state === "CHANGES_REQUESTED");
+  const permissions = new Map<string, Awaited<ReturnType<GitHubGateway["permissionOf"]>>>();
+  const planBlobAt = new Map<string, string | undefined>();
+  for (const review of decisive) {
+    const login = review.user.login;
+    if (!permissions.has(login.toLowerCase()))
+      permissions.set(login.toLowerCase(), await deps.gateway.permissionOf(login));
+    if (!planBlobAt.has(review.commitId))
+      planBlobAt.set(review.commitId, await blobAt(deps, review.commitId, co.planPath));
+  }
+  const result = evaluateApprovalPolicy({
+    reviews,
+    permissions,
+    planBlobAt,
+    currentPlanBlob: co.planBlob,
+    risk: assessPlanRisk(co.plan).level,
+    config: co.config.approvals,
+    botLogins,
+  });
+  return { ...result, reviewCommits: new Map(reviews.map((r) => [r.id, r.commitId])) };
+}
+
+/** Refuses unless every commit after the oldest counted approval is this plan's task or revert commit. */
+export async function verifyHistory(
+  deps: PlanFlowDeps,
+  co: PlanCheckout,
+  approval: ApprovalResult,
+  reviewCommits: ReadonlyMap<number, string>,
+): Promise<void> {
+  const { workspace } = deps;
+  for (const { reviewId, login } of approval.counted) {
+    const commit = reviewCommits.get(reviewId);
+    if (!commit) continue;
+    const ancestor = await workspace.git(["merge-base", "--is-ancestor", commit, "HEAD"], {
+      okCodes: [1, 128],
+    });
+    if (ancestor.code !== 0)
+      throw new ConflictError(`@${login} approved ${commit.slice(0, 7)}, which is no longer on the branch`);
+    for (const c of await workspace.history(commit)) {
+      const t = c.trailers;
+      const ours =
+        t[TRAILER_PLAN] === co.plan.id && (t[TRAILER_TASK] !== undefined || t[TRAILER_REVERT] !== undefined);
+      if (!ours) {
+        throw new ConflictError(
+          `commit ${c.sha.slice(0, 7)} ("${c.subject.slice(0, 80)}") after the approved commit ${commit.slice(0, 7)} is not a Planwright task or revert commit`,
+        );
+      }
+    }
+  }
+}
+
+/** A Workspace whose push first confirms the remote head is the one we built on. */
+export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
+  const ws = deps.workspace;
+  let expected = start;
+  const push = deps.push ?? ((remote: string, branch: string) => ws.push(remote, branch));
+  return {
+    root: ws.root,
+    head: () => ws.head(),
+    gitDir: () => ws.gitDir(),
+    tree: (rev) => ws.tree(rev),
+    blobOf: (p) => ws.blobOf(p),
+    history: (since) => ws.history(since),
+    changedPaths: () => ws.changedPaths(),
+    commit: (r) => ws.commit(r),
+    discard: () => ws.discard(),
+    revert: (sha, title, trailers) => ws.revert(sha, title, trailers),
+    resetHard: (sha) => ws.resetHard(sha),
+    worktree: (rev) => ws.worktree(rev),
+    cherryPick: (sha) => ws.cherryPick(sha),
+    async push(remote, branch) {
+      const seen =
+        (await ws.git(["ls-remote", "--", remote, `refs/heads/${branch}`])).stdout.split(/\s/)[0] ?? "";
+      if (seen !== expected) {
+        throw new ConflictError(
+          `the remote branch ${branch} moved to ${seen.slice(0, 7) || "nothing"} while we built on ${expected.slice(0, 7)}; nothing was pushed`,
+        );
+      }
+      await push(remote, branch);
+      expected = await ws.head();
+    },
+  };
+}
+
+const STATES: Record<string, PlanState> = {
+  running: "executing",
+  succeeded: "done",
+  failed: "failed",
+  refused: "failed",
+  cancelled: "failed",
+  waiting: "waiting",
+  "rolled back": "rolled back",
+};
+
+/** The status comment's content for a run view. */
+export function statusOfView(view: RunView, pull: number, title: string, runUrl?: string): PlanStatus {
+  const failed = view.rows.find((r) => r.status === "failed");
+  const waiting = view.rows.find((r) => r.status === "waiting");
+  return {
+    planId: view.planId,
+    state: STATES[view.outcome ?? "running"] ?? "executing",
+    title,
+    pull,
+    tasks: view.rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      status: r.status,
+      ...(r.durationMs > 0 ? { durationMs: r.durationMs } : {}),
+      ...(r.usage.costUsd > 0 ? { costUsd: r.usage.costUsd } : {}),
+      ...(r.sha ? { commit: r.sha } : {}),
+    })),
+    costUsd: view.usage.costUsd,
+    durationMs: view.durationMs,
+    ...(view.outcome === "failed" || view.outcome === "refused" || view.outcome === "cancelled"
+      ? { failure: { reason: view.message ?? view.outcome, ...(failed ? { task: failed.id } : {}) } }
+      : {}),
+    ...(view.outcome === "waiting"
+      ? {
+          waiting: {
+            reason: view.message ?? "waiting for confirmation",
+            ...(waiting ? { task: waiting.id } : {}),
+          },
+        }
+      : {}),
+    ...(runUrl ? { runUrl } : {}),
+  };
+}
+
+/** The check-run reporter and status comment of one run on a plan's pull request. */
+export function reportersFor(
+  deps: PlanFlowDeps,
+  co: PlanCheckout,
+  done: ReadonlyMap<string, string | undefined>,
+): { reporter: CheckRunReporter; status: StatusReporter } {
+  const status = createStatusReporter(deps.gateway, co.pull.number, co.plan.id, {
+    ...(deps.commentIntervalMs !== undefined ? { intervalMs: deps.commentIntervalMs } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  const reporter = new CheckRunReporter({
+    plan: co.plan,
+    gateway: deps.gateway,
+    head: co.head,
+    done,
+    ...(deps.detailsUrl ? { detailsUrl: deps.detailsUrl } : {}),
+    ...(deps.commitUrl ? { commitUrl: deps.commitUrl } : {}),
+    ...(deps.checkIntervalMs !== undefined ? { intervalMs: deps.checkIntervalMs } : {}),
+    ...(deps.clock ? { now: () => deps.clock!.now() } : {}),
+    ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+    writeComment: (view) => status.post(statusOfView(view, co.pull.number, co.plan.title, deps.detailsUrl)),
+  });
+  return { reporter, status };
+}
+
+/** Sends the reporters' last state; GitHub failures become warnings, never a lost outcome. */
+export async function closeReporters(
+  deps: PlanFlowDeps,
+  r: { reporter: CheckRunReporter; status: StatusReporter },
+): Promise<void> {
+  await r.reporter.flush();
+  await r.status.flush().catch((e: unknown) => deps.onWarning?.(`status comment: ${messageOf(e)}`));
+}
+
+export function resultOf(view: RunView, status: FlowStatus, message: string, run?: RunResult): FlowResult {
+  return {
+    status,
+    message,
+    tasksDone: view.rows.filter((r) => r.status === "done").length,
+    tasksFailed: view.rows.filter((r) => r.status === "failed").length,
+    costUsd: view.usage.costUsd,
+    head: view.head,
+    view,
+    ...(run ? { run } : {}),
+  };
+}
+
+/** Next commands after a run, for the check run and the step's message. */
+export function nextCommands(run: RunResult): string[] {
+  const failed = run.tasks.find((t) => t.status === "failed");
+  if (run.outcome === "waiting") return ["/continue", ...(run.waitingOn ? [`/skip ${run.waitingOn}`] : [])];
+  if (failed) return [`/retry ${failed.id}`, `/skip ${failed.id}`, "/rollback"];
+  if (run.outcome === "cancelled") return ["/execute", "/rollback"];
+  return ["/rollback"];
+}
+
+/** Runs (or resumes) the plan of pull request `input.pull`, after re-verifying it may run. */
+export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInput): Promise<FlowResult> {
+  const co = await checkoutPlan(deps, input.pull, input.planPath);
+  const state = deriveState(co.plan, co.planBlob, await deps.workspace.history());
+  const done = new Map([...state.tasks].filter(([, s]) => s.status === "done").map(([id, s]) => [id, s.sha]));
+  const reporters = reportersFor(deps, co, done);
+  const { reporter } = reporters;
+  try {
+    if (input.planBlob !== undefined && input.planBlob !== co.planBlob) {
+      throw new ConflictError(
+        `the plan changed after approval: ${co.planPath} is blob ${co.planBlob.slice(0, 7)} at the head, the approved plan is blob ${input.planBlob.slice(0, 7)}`,
+      );
+    }
+    const approval = await verifyApproval(deps, co, input.botLogins);
+    if (!approval.satisfied) throw new PlanwrightError("policy", `not approved: ${approval.summary}`);
+    await verifyHistory(deps, co, approval, approval.reviewCommits);
+  } catch (error) {
+    const message = `refused: ${messageOf(error)}`;
+    reporter.setOutcome("refused", message, ["/status"]);
+    await closeReporters(deps, reporters);
+    return resultOf(reporter.view, "refused", message);
+  }
+  const workspace = guardedWorkspace(deps, co.head);
+  if (input.command === "skip") await skipTask(workspace, co, input.task, done);
+  const run = await executePlan({
+    plan: co.plan,
+    planBlob: co.planBlob,
+    workspace,
+    reporter,
+    policy: co.config.policy,
+    push: { remote: deps.remote ?? "origin", branch: co.pull.headRef },
+    concurrency: input.concurrency ?? co.config.execution.concurrency,
+    ...(input.model ? { model: input.model } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.env ? { env: input.env } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(input.command === "continue" ? { confirm: true } : {}),
+  });
+  const next = nextCommands(run);
+  reporter.setOutcome(run.outcome, run.message, next);
+  await closeReporters(deps, reporters);
+  return resultOf(
+    reporter.view,
+    run.outcome,
+    run.outcome === "succeeded" ? run.message : `${run.message}; next: ${next.join(", ")}`,
+    run,
+  );
+}
+
+/** `/skip <task>`: an empty commit marking the task done without running it, pushed like a task. */
+async function skipTask(
+  workspace: Workspace,
+  co: PlanCheckout,
+  taskId: string | undefined,
+  done: Map<string, string | undefined>,
+): Promise<void> {
+  const task = co.plan.phases.flatMap((p) => p.tasks).find((t) => t.id === taskId);
+  if (!task)
+    throw new UsageError(
+      `skip needs a task of plan ${co.plan.id}; ${JSON.stringify(taskId ?? "")} is not one`,
+    );
+  if (done.has(task.id)) throw new UsageError(`task ${task.id} is already done`);
+  await workspace.commit({
+    title: `Skip "${task.title}"`,
+    body: "Skipped with /skip: marked done without running it.",
+    trailers: [
+      [TRAILER_PLAN, co.plan.id],
+      [TRAILER_TASK, task.id],
+      [TRAILER_PLAN_BLOB, co.planBlob],
+      ["Planwright-Skipped", "true"],
+    ],
+    allowEmpty: true,
+  });
+}
