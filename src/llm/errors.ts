@@ -86,6 +86,23 @@ export function translateAnthropicError(error: unknown, options: TranslateOption
       cause: error,
     });
   }
+  // An `error` event in the middle of a stream: no HTTP status, only the error type in the body.
+  if (error instanceof Anthropic.APIError && typeof error.status !== "number") {
+    const detail = clean(apiMessageOf(error));
+    const type = error.type ?? "";
+    if (/overloaded|rate_limit|api_error|timeout/.test(type)) {
+      return new TransientError(withDetail(`the Anthropic API stream failed (${type})`, detail), {
+        cause: error,
+      });
+    }
+    return new PlanwrightError(
+      "internal",
+      withDetail(`the Anthropic API stream failed${type ? ` (${type})` : ""}`, detail),
+      {
+        cause: error,
+      },
+    );
+  }
   if (error instanceof Anthropic.APIError && typeof error.status === "number") {
     const status = error.status;
     const detail = clean(apiMessageOf(error));

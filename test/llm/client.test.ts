@@ -365,6 +365,23 @@ describe("streaming", () => {
     expect(streamed.usage.outputTokens).toBe(40);
   });
 
+  it("retries when the stream fails midway with overloaded_error", async () => {
+    server.enqueue({ streamError: "overloaded_error", message: "Overloaded" }, { content: "second try" });
+    const { message } = await client({ streaming: "always" }).create(hello);
+    expect(message.content[0]).toMatchObject({ text: "second try" });
+    expect(clock.sleeps).toEqual([750]);
+  });
+
+  it("does not retry a stream that fails midway with a request error", async () => {
+    server.enqueue(
+      { streamError: "invalid_request_error", message: "bad tool schema" },
+      { content: "unused" },
+    );
+    const error = await failureOf(client({ streaming: "always" }).create(hello));
+    expect(error.failureClass).toBe("internal");
+    expect(error.message).toBe("the Anthropic API stream failed (invalid_request_error): bad tool schema");
+  });
+
   it("retries a streamed call after a 529", async () => {
     server.enqueue({ status: 529 }, { content: "streamed" });
     const { message } = await client({ streaming: "always" }).create(hello);

@@ -54,7 +54,9 @@ export interface FakeUsage {
 export type FakeFault =
   | { status: 429; retryAfter?: number; body?: unknown; headers?: Record<string, string> }
   | { status: number; body?: unknown; headers?: Record<string, string> }
-  | { drop: true };
+  | { drop: true }
+  /** A streamed request that starts fine and then gets an SSE `error` event (e.g. overloaded_error). */
+  | { streamError: string; message?: string };
 
 export type FakeReply = FakeMessage | FakeFault;
 
@@ -305,6 +307,19 @@ export async function startFakeMessagesServer(options: FakeServerOptions = {}): 
     const reply = typeof next === "function" ? await next(recorded) : next;
     if ("drop" in reply) {
       req.socket.destroy();
+      return;
+    }
+    if ("streamError" in reply) {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      const started = buildMessage(recorded, { content: [] });
+      res.write(
+        `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: started })}\n\n`,
+      );
+      const error = {
+        type: "error",
+        error: { type: reply.streamError, message: reply.message ?? reply.streamError },
+      };
+      res.end(`event: error\ndata: ${JSON.stringify(error)}\n\n`);
       return;
     }
     if ("status" in reply) {
