@@ -56,6 +56,8 @@ export interface PlanFlowDeps {
   commentIntervalMs?: number;
   clock?: Clock;
   onWarning?: (message: string) => void;
+  /** Called with the plan check run's id whenever one is created. */
+  onCheckRun?: (id: number) => void;
 }
 
 export interface ExecuteFlowInput {
@@ -72,9 +74,12 @@ export interface ExecuteFlowInput {
   env?: Readonly<Record<string, string | undefined>>;
   /** Our own app's logins, whose reviews never count. */
   botLogins?: readonly string[];
+  /** For a new approval: when the policy does not hold yet, only update the status comment. */
+  onlyWhenApproved?: boolean;
 }
 
-export type FlowStatus = RunResult["outcome"] | "refused";
+/** `skipped`: nothing to do (an approval that does not satisfy the policy yet); `pending`: a status report. */
+export type FlowStatus = RunResult["outcome"] | "refused" | "skipped" | "pending";
 
 export interface FlowResult {
   status: FlowStatus;
@@ -307,6 +312,7 @@ export function reportersFor(
     ...(deps.checkIntervalMs !== undefined ? { intervalMs: deps.checkIntervalMs } : {}),
     ...(deps.clock ? { now: () => deps.clock!.now() } : {}),
     ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+    ...(deps.onCheckRun ? { onCheckRun: deps.onCheckRun } : {}),
     writeComment: (view) => status.post(statusOfView(view, co.pull.number, co.plan.title, deps.detailsUrl)),
   });
   return { reporter, status };
@@ -357,6 +363,17 @@ export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInpu
       );
     }
     const approval = await verifyApproval(deps, co, input.botLogins);
+    if (!approval.satisfied && input.onlyWhenApproved) {
+      const awaiting = {
+        ...statusOfView(reporter.view, co.pull.number, co.plan.title),
+        state: "awaiting approval" as const,
+      };
+      await reporters.status.post({ ...awaiting, approval: approval.summary });
+      await reporters.status
+        .flush()
+        .catch((e: unknown) => deps.onWarning?.(`status comment: ${messageOf(e)}`));
+      return resultOf(reporter.view, "skipped", `waiting for approvals: ${approval.summary}`);
+    }
     if (!approval.satisfied) throw new PlanwrightError("policy", `not approved: ${approval.summary}`);
     await verifyHistory(deps, co, approval, approval.reviewCommits);
   } catch (error) {

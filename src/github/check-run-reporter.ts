@@ -38,7 +38,7 @@ export interface RunView {
   rows: TaskRow[];
   head: string;
   startedAt: number;
-  outcome?: RunOutcome | "running" | "refused" | "rolled back";
+  outcome?: RunOutcome | "running" | "refused" | "rolled back" | "pending";
   message?: string;
   usage: Usage;
   durationMs: number;
@@ -57,6 +57,8 @@ export interface CheckRunReporterOptions {
   detailsUrl?: string;
   /** Link to a commit for the table, e.g. `https://github.com/o/r/commit/`; plain sha when absent. */
   commitUrl?: string;
+  /** Called with the plan check run's id each time one is created (the cancel step needs it). */
+  onCheckRun?: (id: number) => void;
   /** Hands the view to the status comment (the flow knows where, and coalesces its own writes). */
   writeComment?: (view: RunView) => Promise<void>;
   /** Least milliseconds between two updates of the plan check run and the comment (3000 by default). */
@@ -184,6 +186,39 @@ export function annotationsFromOutput(output: string, max = 50): CheckAnnotation
   return [...found.values()];
 }
 
+/** The view of a plan before a run: done tasks with their commits, the others pending. */
+export function createRunView(
+  plan: Plan,
+  head: string,
+  done: ReadonlyMap<string, string | undefined> = new Map(),
+  now = Date.now(),
+): RunView {
+  const rows = plan.phases.flatMap((phase) =>
+    phase.tasks.map((task): TaskRow => {
+      const sha = done.get(task.id);
+      return {
+        id: task.id,
+        title: task.title,
+        status: done.has(task.id) ? "done" : "pending",
+        attempts: 0,
+        durationMs: 0,
+        usage: ZERO_USAGE,
+        ...(sha ? { sha } : {}),
+      };
+    }),
+  );
+  return {
+    planId: plan.id,
+    rows,
+    head,
+    startedAt: now,
+    outcome: "running",
+    usage: ZERO_USAGE,
+    durationMs: 0,
+    next: [],
+  };
+}
+
 /** The Reporter; call `flush()` at the end to send everything still queued. */
 export class CheckRunReporter implements Reporter {
   readonly view: RunView;
@@ -203,31 +238,7 @@ export class CheckRunReporter implements Reporter {
   constructor(options: CheckRunReporterOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
-    const rows: TaskRow[] = options.plan.phases.flatMap((phase) =>
-      phase.tasks.map((task): TaskRow => {
-        const done = options.done?.has(task.id) ?? false;
-        const sha = options.done?.get(task.id);
-        return {
-          id: task.id,
-          title: task.title,
-          status: done ? "done" : "pending",
-          attempts: 0,
-          durationMs: 0,
-          usage: ZERO_USAGE,
-          ...(sha ? { sha } : {}),
-        };
-      }),
-    );
-    this.view = {
-      planId: options.plan.id,
-      rows,
-      head: options.head,
-      startedAt: this.now(),
-      outcome: "running",
-      usage: ZERO_USAGE,
-      durationMs: 0,
-      next: [],
-    };
+    this.view = createRunView(options.plan, options.head, options.done, this.now());
   }
 
   private row(id: string): TaskRow | undefined {
@@ -387,6 +398,7 @@ export class CheckRunReporter implements Reporter {
           gateway.createCheckRun({ name: PLAN_CHECK, headSha: this.view.head, ...input }),
         );
         this.planCheck = { id: run.id, head: this.view.head };
+        this.options.onCheckRun?.(run.id);
         if (old) {
           const summary = `Moved to ${this.view.head.slice(0, 7)}, the branch's new head.`;
           await this.call(() =>

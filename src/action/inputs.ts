@@ -1,0 +1,130 @@
+/**
+ * The Action's inputs (action/action.yml) and the workflow run's context, read once and checked:
+ * a bad input is one line naming the input and what is wrong with it.
+ */
+import { readFileSync } from "node:fs";
+import { UsageError } from "../errors.js";
+import { ID_PATTERN } from "../plan/schema.js";
+
+export const ACTION_COMMANDS = [
+  "execute",
+  "rollback",
+  "retry",
+  "skip",
+  "continue",
+  "status",
+  "auto",
+] as const;
+export type ActionCommand = (typeof ACTION_COMMANDS)[number];
+
+export interface ActionInputs {
+  command: ActionCommand;
+  pr?: number;
+  plan?: string;
+  planBlob?: string;
+  task?: string;
+  githubToken: string;
+  anthropicApiKey?: string;
+  model?: string;
+  concurrency?: number;
+}
+
+/** What the runner tells every step (GITHUB_* variables and the event payload). */
+export interface ActionContext {
+  owner: string;
+  repo: string;
+  apiUrl: string;
+  serverUrl: string;
+  eventName: string;
+  event: Record<string, unknown>;
+  workspace: string;
+  runUrl?: string;
+}
+
+/** Reads an input the way @actions/core does (INPUT_<NAME>, spaces to underscores, upper case). */
+export type InputReader = (name: string) => string;
+
+export function envInputReader(env: Readonly<Record<string, string | undefined>>): InputReader {
+  return (name) => (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
+}
+
+function positive(name: string, text: string, max: number): number | undefined {
+  if (text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageError(
+      `input ${name}: must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}`,
+    );
+  return n;
+}
+
+/** The inputs, checked; throws UsageError naming the input. */
+export function readInputs(input: InputReader): ActionInputs {
+  const command = (input("command") || "auto").toLowerCase();
+  if (!(ACTION_COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(
+      `input command: must be one of ${ACTION_COMMANDS.join(", ")}, got ${JSON.stringify(command)}`,
+    );
+  }
+  const githubToken = input("github-token");
+  if (githubToken === "")
+    throw new UsageError(
+      "input github-token: required (an installation token of the Planwright App, or GITHUB_TOKEN)",
+    );
+  const task = input("task");
+  if (task !== "" && !ID_PATTERN.test(task))
+    throw new UsageError(`input task: not a task id: ${JSON.stringify(task.slice(0, 80))}`);
+  if (command === "skip" && task === "") throw new UsageError("input task: required for command skip");
+  const planBlob = input("plan-blob");
+  if (planBlob !== "" && !/^[0-9a-f]{40}$/.test(planBlob))
+    throw new UsageError(
+      `input plan-blob: must be a 40-character git blob sha, got ${JSON.stringify(planBlob.slice(0, 80))}`,
+    );
+  const plan = input("plan");
+  if (plan.startsWith("/") || plan.split("/").includes(".."))
+    throw new UsageError(`input plan: must be a path inside the repository, got ${JSON.stringify(plan)}`);
+  const pr = positive("pr", input("pr"), 2 ** 31);
+  const concurrency = positive("concurrency", input("concurrency"), 32);
+  const anthropicApiKey = input("anthropic-api-key");
+  const model = input("model");
+  return {
+    command: command as ActionCommand,
+    githubToken,
+    ...(pr !== undefined ? { pr } : {}),
+    ...(plan ? { plan } : {}),
+    ...(planBlob ? { planBlob } : {}),
+    ...(task ? { task } : {}),
+    ...(anthropicApiKey ? { anthropicApiKey } : {}),
+    ...(model ? { model } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
+}
+
+/** The run's context from the GITHUB_* environment. */
+export function readContext(env: Readonly<Record<string, string | undefined>>): ActionContext {
+  const repository = env["GITHUB_REPOSITORY"] ?? "";
+  const [owner, repo] = repository.split("/");
+  if (!owner || !repo)
+    throw new UsageError(`GITHUB_REPOSITORY must be owner/name, got ${JSON.stringify(repository)}`);
+  let event: Record<string, unknown> = {};
+  const path = env["GITHUB_EVENT_PATH"];
+  if (path) {
+    try {
+      event = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`cannot read the event payload ${path}: ${(error as Error).message}`);
+    }
+  }
+  const serverUrl = (env["GITHUB_SERVER_URL"] ?? "https://github.com").replace(/\/$/, "");
+  const runId = env["GITHUB_RUN_ID"];
+  return {
+    owner,
+    repo,
+    apiUrl: (env["GITHUB_API_URL"] ?? "https://api.github.com").replace(/\/$/, ""),
+    serverUrl,
+    eventName: env["GITHUB_EVENT_NAME"] ?? "workflow_dispatch",
+    event,
+    workspace: env["GITHUB_WORKSPACE"] ?? process.cwd(),
+    ...(runId ? { runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${runId}` } : {}),
+  };
+}

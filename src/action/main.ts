@@ -1,0 +1,271 @@
+/**
+ * The Action's main: reads inputs and the event, calls the flow, sets the outputs and the job
+ * summary, and fails the step with one clear line (never a stack trace alone). The same bundle is
+ * the post step: when the main step did not finish (the workflow run was cancelled), it marks the
+ * plan check run cancelled; the branch is at its last pushed task commit either way.
+ */
+import * as core from "@actions/core";
+import { Octokit } from "@octokit/rest";
+import { deriveState } from "../engine/state.js";
+import type { Model } from "../engine/ports.js";
+import { failureClassOf, messageOf, UsageError } from "../errors.js";
+import {
+  checkoutPlan,
+  executePlanFlow,
+  readConfig,
+  resultOf,
+  type FlowResult,
+  type PlanFlowDeps,
+} from "../flows/execute-plan.js";
+import { rollbackPlanFlow } from "../flows/rollback-plan.js";
+import { createRunView } from "../github/check-run-reporter.js";
+import { createGateway, type OctokitLike } from "../github/octokit-gateway.js";
+import { openWorkspace } from "../git/git-workspace.js";
+import { createModelClient } from "../llm/client.js";
+import { ClaudeModel } from "../llm/coding-agent.js";
+import { formatProblems, loadPlan } from "../plan/load-plan.js";
+import { pullOfEvent, routeEvent, type RoutedCommand } from "./event-router.js";
+import { envInputReader, readContext, readInputs, type ActionContext, type ActionInputs } from "./inputs.js";
+import { renderJobSummary } from "./job-summary.js";
+
+/** What tests (and nothing else) replace. */
+export interface ActionDeps {
+  /** The model for edit tasks; Claude from `anthropic-api-key` by default. */
+  model?: Model;
+  octokit?: OctokitLike;
+  /** Where SIGINT/SIGTERM come from. */
+  signals?: Pick<NodeJS.Process, "once" | "removeListener">;
+  checkIntervalMs?: number;
+  commentIntervalMs?: number;
+}
+
+const STATE_PHASE = "planwright-phase";
+const STATE_CHECK = "planwright-check";
+
+/** Environment handed to task commands: no Action inputs (they hold the tokens), no runner tokens. */
+function commandEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(env).filter(([k]) => !k.startsWith("INPUT_") && !/^(ACTIONS_|GITHUB_TOKEN$)/.test(k)),
+  );
+}
+
+function octokitFor(inputs: ActionInputs, context: ActionContext): OctokitLike {
+  return new Octokit({
+    auth: inputs.githubToken,
+    baseUrl: context.apiUrl,
+    userAgent: "planwright-action",
+    request: { retries: 0 },
+  });
+}
+
+function modelFor(inputs: ActionInputs, deps: ActionDeps, env: NodeJS.ProcessEnv): Model | undefined {
+  if (deps.model) return deps.model;
+  if (!inputs.anthropicApiKey) return undefined;
+  const baseURL = env["ANTHROPIC_BASE_URL"]?.trim();
+  const client = createModelClient({
+    model: inputs.model ?? "claude-sonnet-4-6",
+    apiKey: inputs.anthropicApiKey,
+    ...(baseURL ? { baseURL } : {}),
+    onWarning: (m) => core.warning(m),
+  });
+  return new ClaudeModel({ client });
+}
+
+/** Entry point of the bundle (main and post step). Never throws. */
+export async function run(deps: ActionDeps = {}): Promise<void> {
+  try {
+    if (core.getState(STATE_PHASE) !== "") {
+      await post();
+      return;
+    }
+    core.saveState(STATE_PHASE, "main");
+    const result = await main(deps);
+    core.saveState(STATE_PHASE, "finished");
+    if (result) report(result);
+  } catch (error) {
+    core.saveState(STATE_PHASE, "finished");
+    core.setOutput("status", "failed");
+    core.setFailed(
+      `planwright (${failureClassOf(error)}): ${messageOf(error).split("\n").slice(0, 5).join("\n")}`,
+    );
+  }
+}
+
+function report(result: FlowResult): void {
+  core.setOutput("status", result.status);
+  core.setOutput("tasks-done", String(result.tasksDone));
+  core.setOutput("tasks-failed", String(result.tasksFailed));
+  core.setOutput("cost-usd", result.costUsd.toFixed(4));
+  core.setOutput("head-sha", result.head);
+  if (result.status === "failed" || result.status === "refused" || result.status === "cancelled") {
+    core.setFailed(`planwright: ${result.message}`);
+  } else if (result.status === "waiting") {
+    core.notice(`planwright: ${result.message}`);
+  } else {
+    core.info(`planwright: ${result.message}`);
+  }
+}
+
+async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
+  const env = process.env;
+  const inputs = readInputs(envInputReader(env));
+  core.setSecret(inputs.githubToken);
+  if (inputs.anthropicApiKey) core.setSecret(inputs.anthropicApiKey);
+  const context = readContext(env);
+  const workspace = await openWorkspace(context.workspace);
+  const octokit = deps.octokit ?? octokitFor(inputs, context);
+  const gateway = createGateway(octokit, { owner: context.owner, repo: context.repo });
+
+  if (inputs.command === "status" && inputs.pr === undefined && pullOfEvent(context) === undefined) {
+    return localStatus(inputs, workspace);
+  }
+  let command: RoutedCommand;
+  let pr = inputs.pr ?? pullOfEvent(context);
+  let task = inputs.task;
+  let onlyWhenApproved = false;
+  if (inputs.command === "auto") {
+    const route = await routeEvent(context, gateway, await readConfig(gateway));
+    if (route.kind === "ignore") {
+      core.info(`planwright: nothing to do: ${route.reason}`);
+      core.setOutput("status", "skipped");
+      return undefined;
+    }
+    if (route.kind === "plan")
+      throw new UsageError("/plan needs the Planwright App or the planwright CLI; the Action executes plans");
+    command = route.kind === "approval" ? "execute" : route.command;
+    onlyWhenApproved = route.kind === "approval";
+    pr = route.pr;
+    if (route.kind === "run" && route.task) task = route.task;
+    if (route.kind === "run" && route.commentId)
+      await gateway.addReaction(route.commentId, "eyes").catch(() => undefined);
+  } else {
+    command = inputs.command;
+  }
+  if (pr === undefined) throw new UsageError("input pr: required (the plan's pull request number)");
+
+  const flowDeps: PlanFlowDeps = {
+    gateway,
+    workspace,
+    ...(context.runUrl ? { detailsUrl: context.runUrl } : {}),
+    commitUrl: `${context.serverUrl}/${context.owner}/${context.repo}/commit/`,
+    ...(deps.checkIntervalMs !== undefined ? { checkIntervalMs: deps.checkIntervalMs } : {}),
+    ...(deps.commentIntervalMs !== undefined ? { commentIntervalMs: deps.commentIntervalMs } : {}),
+    onWarning: (m) => core.warning(m),
+    onCheckRun: (id) => core.saveState(STATE_CHECK, String(id)),
+  };
+  const model = modelFor(inputs, deps, env);
+  let result: FlowResult;
+  if (command === "rollback") {
+    result = await rollbackPlanFlow(flowDeps, {
+      pull: pr,
+      ...(task ? { task } : {}),
+      ...(inputs.plan ? { planPath: inputs.plan } : {}),
+    });
+  } else if (command === "status") {
+    result = await prStatus(flowDeps, pr, inputs.plan);
+  } else {
+    result = await withSignals(deps, (signal) =>
+      executePlanFlow(flowDeps, {
+        pull: pr,
+        command,
+        signal,
+        env: commandEnv(env),
+        onlyWhenApproved,
+        ...(task ? { task } : {}),
+        ...(inputs.plan ? { planPath: inputs.plan } : {}),
+        ...(inputs.planBlob ? { planBlob: inputs.planBlob } : {}),
+        ...(inputs.concurrency ? { concurrency: inputs.concurrency } : {}),
+        ...(model ? { model } : {}),
+      }),
+    );
+  }
+  if (result.view) {
+    await core.summary.addRaw(renderJobSummary(result.view, { commitUrl: flowDeps.commitUrl ?? "" })).write();
+  }
+  return result;
+}
+
+/** SIGINT/SIGTERM (a cancelled workflow run) abort the run: the current task is discarded. */
+async function withSignals<T>(deps: ActionDeps, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const signals = deps.signals ?? process;
+  const stop = () => {
+    core.warning("planwright: cancelled; discarding the current task, the branch keeps its last task commit");
+    controller.abort();
+  };
+  signals.once("SIGINT", stop);
+  signals.once("SIGTERM", stop);
+  try {
+    return await work(controller.signal);
+  } finally {
+    signals.removeListener("SIGINT", stop);
+    signals.removeListener("SIGTERM", stop);
+  }
+}
+
+/** `status` with a pull request: where the plan stands, from the branch; writes nothing to GitHub. */
+async function prStatus(deps: PlanFlowDeps, pr: number, planPath?: string): Promise<FlowResult> {
+  const co = await checkoutPlan(deps, pr, planPath);
+  return statusResult(co.plan, co.planBlob, co.head, await deps.workspace.history());
+}
+
+/** `status` without a pull request: a plan file in the checkout, state from the local history. */
+async function localStatus(
+  inputs: ActionInputs,
+  workspace: Awaited<ReturnType<typeof openWorkspace>>,
+): Promise<FlowResult> {
+  if (!inputs.plan) throw new UsageError("input plan: required for status without a pull request");
+  const path = inputs.plan;
+  const file = await workspace.git(["rev-parse", "--verify", "--quiet", `HEAD:${path}`], {
+    okCodes: [1, 128],
+  });
+  if (file.code !== 0) throw new UsageError(`input plan: ${path} is not committed at HEAD`);
+  const text = (await workspace.git(["cat-file", "blob", file.stdout.trim()])).stdout;
+  const loaded = loadPlan(text);
+  if (!loaded.plan)
+    throw new UsageError(
+      formatProblems(path, loaded.diagnostics.filter((d) => d.severity === "error").slice(0, 5)),
+    );
+  const result = statusResult(
+    loaded.plan,
+    file.stdout.trim(),
+    await workspace.head(),
+    await workspace.history(),
+  );
+  if (result.view) await core.summary.addRaw(renderJobSummary(result.view)).write();
+  return result;
+}
+
+function statusResult(
+  plan: Parameters<typeof deriveState>[0],
+  blob: string,
+  head: string,
+  history: Parameters<typeof deriveState>[2],
+): FlowResult {
+  const state = deriveState(plan, blob, history);
+  const done = new Map([...state.tasks].filter(([, s]) => s.status === "done").map(([id, s]) => [id, s.sha]));
+  const view = createRunView(plan, head, done);
+  const all = state.done === state.total;
+  const message = `${state.done}/${state.total} tasks done`;
+  Object.assign(view, { message, outcome: all ? "succeeded" : "pending" });
+  return resultOf(view, all ? "succeeded" : "pending", message);
+}
+
+/** The post step: a main step that never finished was cancelled or killed. */
+async function post(): Promise<void> {
+  if (core.getState(STATE_PHASE) === "finished") return;
+  const id = Number(core.getState(STATE_CHECK));
+  if (!Number.isInteger(id) || id <= 0) return;
+  const env = process.env;
+  const inputs = readInputs(envInputReader(env));
+  const context = readContext(env);
+  const gateway = createGateway(octokitFor(inputs, context), { owner: context.owner, repo: context.repo });
+  await gateway.updateCheckRun(id, {
+    status: "completed",
+    conclusion: "cancelled",
+    title: "Cancelled",
+    summary:
+      "The workflow run was cancelled. The branch stays at its last task commit; run `/execute` to resume.",
+  });
+  core.info("planwright: marked the plan check run cancelled");
+}
