@@ -30,6 +30,8 @@ const TOKEN_PATTERNS: TokenPattern[] = [
     replacement: `$1${REDACTED}`,
   },
   { pattern: /(\bx-api-key\s*[:=]\s*["']?)[^\s"',;]+/gi, replacement: `$1${REDACTED}` },
+  // Credentials in URLs (git remotes, proxies): keep the user name, drop the password.
+  { pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+(@)/gi, replacement: `$1${REDACTED}$2` },
   { pattern: /(\bbearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi, replacement: `$1${REDACTED}` },
   { pattern: /\bgithub_pat_[A-Za-z0-9_]{20,255}/g, replacement: REDACTED },
   { pattern: /\bgh[pousr]_[A-Za-z0-9]{20,255}\b/g, replacement: REDACTED },

@@ -42,6 +42,15 @@ describe("redact (default patterns)", () => {
     expect(redact("x-api-key: something-secret")).toBe(`x-api-key: ${REDACTED}`);
   });
 
+  it("drops passwords from URLs and keeps the rest", () => {
+    expect(redact("fatal: unable to access 'https://deploy:hunter2secret@git.example.com/repo.git/'")).toBe(
+      `fatal: unable to access 'https://deploy:${REDACTED}@git.example.com/repo.git/'`,
+    );
+    expect(redact("see https://example.com/a:b@c and mailto:x@y.z")).toBe(
+      "see https://example.com/a:b@c and mailto:x@y.z",
+    );
+  });
+
   it("leaves ordinary text, short words and look-alikes alone", () => {
     const text =
       "ghp_short, sk-ant, AKIA123, eyJ only, bearer of news, a git sha 3f786850e387550fdab836ed7e6dc881de23001b";
