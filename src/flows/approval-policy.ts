@@ -8,7 +8,8 @@
  * the plan as it is now: the plan file's blob at the reviewed commit equals the current one.
  */
 import { requiredApprovals, type Config, type PermissionLevel } from "../config.js";
-import type { Permission, Review, ReviewState } from "../github/gateway.js";
+import type { Permission, Review } from "../github/gateway.js";
+import { normaliseReviewState } from "../github/map-responses.js";
 import type { RiskLevel } from "../plan/schema.js";
 
 const RANK: Record<Permission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
@@ -23,16 +24,8 @@ export function isBot(user: { login: string; type?: string }): boolean {
   return user.type === "Bot" || /\[bot\]$/i.test(user.login);
 }
 
-const STATES: readonly ReviewState[] = ["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"];
-
-/**
- * A review state in the REST API's uppercase spelling; webhooks send lowercase (`approved`,
- * `changes_requested`). Anything unrecognised is `COMMENTED`, which never counts nor blocks.
- */
-export function normaliseReviewState(state: string): ReviewState {
-  const upper = state.trim().toUpperCase() as ReviewState;
-  return STATES.includes(upper) ? upper : "COMMENTED";
-}
+/** Review states to REST's uppercase spelling (webhooks send lowercase); the gateway's own mapping. */
+export { normaliseReviewState };
 
 /** The review of a `pull_request_review` webhook payload, in the gateway's shape. */
 export function reviewFromWebhook(review: {
@@ -88,8 +81,11 @@ function time(review: Review): number {
   return Number.isNaN(t) ? -Infinity : t;
 }
 
-/** The latest decisive review of each reviewer, in the order reviewers first appear. */
-function latestDecisive(reviews: readonly Review[]): Review[] {
+/**
+ * The latest decisive review (APPROVED, CHANGES_REQUESTED, DISMISSED) of each reviewer, in the
+ * order reviewers first appear; COMMENTED and PENDING reviews never override one.
+ */
+export function latestDecisive(reviews: readonly Review[]): Review[] {
   const latest = new Map<string, { review: Review; order: number }>();
   reviews.forEach((review, order) => {
     if (!DECISIVE.has(review.state)) return;
