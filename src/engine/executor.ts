@@ -16,6 +16,8 @@ import {
   type Usage,
   type Workspace,
 } from "./ports.js";
+import { mergePolicy } from "../plan/policy.js";
+import { withApplyCheck, type ApplyCaps } from "./apply-check.js";
 import type { BackoffOptions } from "./retry.js";
 import { landParallelPhase } from "./parallel-phase.js";
 import { createRunContext, type RunContext } from "./run-context.js";
@@ -50,6 +52,11 @@ export interface ExecuteOptions {
   /** Token budget on top of the plan's `budget:` (input + output + cache tokens). */
   maxTokens?: number;
   backoff?: BackoffOptions;
+  /**
+   * Apply-time verification of every commit before it is pushed (on whenever `push` is set; `false`
+   * switches it off). `base` is the branch head the run builds on (HEAD at the start by default).
+   */
+  applyCheck?: false | { base?: string; caps?: Partial<ApplyCaps>; executablePaths?: readonly string[] };
 }
 
 export interface TaskReport {
@@ -128,7 +135,15 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   const lock = await RunLock.of(workspace);
   await lock.recover(workspace);
 
-  const run = createRunContext({ options, clock, reporter, signal, lock, reports, statusOf });
+  const run = createRunContext({
+    options: await guardPushes(options),
+    clock,
+    reporter,
+    signal,
+    lock,
+    reports,
+    statusOf,
+  });
   reporter.event({
     type: "run-started",
     planId: plan.id,
@@ -144,6 +159,23 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
     else await runSequentialPhase(run, phase);
   }
   return finishRun(run, startedAt);
+}
+
+/** The options with a workspace whose pushes pass apply-time verification first (when pushing). */
+async function guardPushes(options: ExecuteOptions): Promise<ExecuteOptions> {
+  const check = options.applyCheck;
+  if (!options.push || check === false) return options;
+  const { plan, workspace } = options;
+  const workspaceWithCheck = withApplyCheck(workspace, {
+    plan,
+    planBlob: options.planBlob,
+    policy: mergePolicy(options.policy, plan.policy),
+    extraDeny: options.extraDeny ?? [],
+    base: check?.base ?? (await workspace.head()),
+    ...(check?.caps ? { caps: check.caps } : {}),
+    ...(check?.executablePaths ? { executablePaths: check.executablePaths } : {}),
+  });
+  return { ...options, workspace: workspaceWithCheck };
 }
 
 async function runSequentialPhase(run: RunContext, phase: Phase): Promise<void> {

@@ -33,6 +33,28 @@ export interface CommitRequest {
   allowEmpty?: boolean;
 }
 
+/** One file a commit changes against its first parent, as apply-time verification sees it. */
+export interface CommitFileChange {
+  path: string;
+  /** Added, modified, deleted, or type changed (renames are reported as a deletion and an addition). */
+  status: "A" | "M" | "D" | "T";
+  /** Git modes in octal: "100644", "100755", "120000" (symlink), "160000" (submodule), "000000" (none). */
+  oldMode: string;
+  newMode: string;
+  /** Bytes of the new content (0 for deletions and submodules). */
+  size: number;
+  /** Where a symbolic link points (new mode 120000). */
+  linkTarget?: string;
+}
+
+/** What a commit is: its parents, Planwright trailers and changed files. */
+export interface CommitInspection {
+  sha: string;
+  parents: string[];
+  trailers: Record<string, string>;
+  changes: CommitFileChange[];
+}
+
 /** A git working copy the engine may change. All paths are repository-relative, POSIX style. */
 export interface Workspace {
   /** Absolute path of the working tree's root. */
@@ -63,6 +85,8 @@ export interface Workspace {
   cherryPick(sha: string): Promise<string>;
   /** Pushes HEAD to `remote`'s `branch`; throws ConflictError on a non-fast-forward. Never forces. */
   push(remote: string, branch: string): Promise<void>;
+  /** Describes one commit for apply-time verification; pushes are refused when a workspace lacks it. */
+  inspectCommit?(sha: string): Promise<CommitInspection>;
 }
 
 /** Token and cost accounting for model calls. */

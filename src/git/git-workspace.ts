@@ -6,10 +6,11 @@
 import { mkdtemp, rm, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { CommitRequest, HistoryCommit, Workspace } from "../engine/ports.js";
+import type { CommitInspection, CommitRequest, HistoryCommit, Workspace } from "../engine/ports.js";
 import { ConflictError, PlanwrightError, UsageError } from "../errors.js";
 import { DEFAULT_IDENTITY, GitCommandError, runGit, type GitIdentity, type GitResult } from "./run-git.js";
 import { parseStatusPaths, pushRejectionReason } from "./porcelain.js";
+import { inspectCommit } from "./commit-inspection.js";
 import { LOG_FORMAT, formatCommitMessage, parseLog } from "./trailers.js";
 
 export interface WorkspaceOptions {
@@ -230,6 +231,10 @@ export class GitWorkspace implements Workspace {
         );
       }
     });
+  }
+
+  inspectCommit(sha: string): Promise<CommitInspection> {
+    return this.exclusive(() => inspectCommit((args, options) => this.raw(args, options), sha));
   }
 
   /** Describes the remote branch's head commit: who moved the branch under us. */

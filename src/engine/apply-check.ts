@@ -1,0 +1,262 @@
+/**
+ * Apply-time verification: the step between "a task produced a commit" and "push". Everything that
+ * ran before it (plan commands, verification, the model's code) is untrusted, so this re-checks the
+ * commit itself, from git's objects, against the plan and policy: its parent, its trailers, the
+ * paths it really changes, symlinks, submodules, executable bits and sizes. A violation is a
+ * PolicyError and nothing is pushed.
+ */
+import { posix } from "node:path";
+import picomatch from "picomatch";
+import { PolicyError } from "../errors.js";
+import { checkPath, type MergedPolicy } from "../plan/policy.js";
+import { taskKind, type Plan, type Task } from "../plan/schema.js";
+import {
+  TRAILER_PLAN,
+  TRAILER_PLAN_BLOB,
+  TRAILER_REVERT,
+  TRAILER_TASK,
+  type CommitFileChange,
+  type CommitInspection,
+  type Workspace,
+} from "./ports.js";
+import { verifyCommandOf } from "./task-runner.js";
+
+/** Size limits of one task commit, measured against its parent. */
+export interface ApplyCaps {
+  /** Most files one commit may add, change or delete. */
+  maxFiles: number;
+  /** Most bytes of new content (added and changed files) in one commit. */
+  maxCommitBytes: number;
+  /** Largest file one commit may add or change. */
+  maxFileBytes: number;
+}
+
+const MIB = 1024 * 1024;
+export const DEFAULT_APPLY_CAPS: Readonly<ApplyCaps> = Object.freeze({
+  maxFiles: 200,
+  maxCommitBytes: 10 * MIB,
+  maxFileBytes: 5 * MIB,
+});
+
+/** Where a task may add or set the executable bit, unless told otherwise. */
+export const DEFAULT_EXECUTABLE_PATHS: readonly string[] = ["bin/**", "scripts/**", "**/*.sh"];
+
+/** Most problems named in one refusal; the rest are counted. */
+const MAX_REASONS = 5;
+
+export interface TaskCommitCheck {
+  /** The commit to check; HEAD when absent. */
+  commit?: string;
+  /** The branch head the commit must sit on (its only parent). */
+  expectedParent: string;
+  task: Task;
+  plan: Plan;
+  /** The plan file's blob sha the `Planwright-Plan-Blob` trailer must carry; unchecked when absent. */
+  planBlob?: string;
+  /** The merged configuration and plan policy (the plan's own policy when absent). */
+  policy?: MergedPolicy;
+  extraDeny?: readonly string[];
+  caps?: Partial<ApplyCaps>;
+  /** Globs where files may be executable ({@link DEFAULT_EXECUTABLE_PATHS} when absent). */
+  executablePaths?: readonly string[];
+}
+
+/**
+ * Verifies one task commit before it is pushed. Resolves when the commit may be pushed; throws a
+ * PolicyError naming the commit, the task and every problem found (up to five) otherwise.
+ */
+export async function verifyTaskCommit(workspace: Workspace, check: TaskCommitCheck): Promise<void> {
+  if (!workspace.inspectCommit) {
+    throw new PolicyError("refused to push: this workspace cannot inspect commits for apply-time checks");
+  }
+  const rev = check.commit ?? (await workspace.head());
+  const commit = await workspace.inspectCommit(rev);
+  const problems = commitProblems(commit, check);
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, MAX_REASONS).join("; ");
+  const more = problems.length > MAX_REASONS ? `; and ${problems.length - MAX_REASONS} more` : "";
+  throw new PolicyError(
+    `refused to push commit ${commit.sha.slice(0, 7)} of task ${check.task.id}: ${shown}${more}; nothing was pushed`,
+  );
+}
+
+/** Every reason to refuse `commit`, in a stable order; empty when it may be pushed. */
+export function commitProblems(commit: CommitInspection, check: TaskCommitCheck): string[] {
+  const problems: string[] = [];
+  const [parent, ...extra] = commit.parents;
+  if (extra.length > 0) problems.push("merge commits are never pushed");
+  if (parent !== check.expectedParent) {
+    problems.push(
+      `its parent is ${parent ? parent.slice(0, 7) : "none"}, not the expected branch head ${check.expectedParent.slice(0, 7)}`,
+    );
+  }
+  problems.push(...trailerProblems(commit.trailers, check));
+  const caps = { ...DEFAULT_APPLY_CAPS, ...check.caps };
+  if (commit.changes.length > caps.maxFiles) {
+    problems.push(`it changes ${commit.changes.length} files, more than the cap of ${caps.maxFiles}`);
+  }
+  const bytes = commit.changes.reduce((sum, c) => sum + c.size, 0);
+  if (bytes > caps.maxCommitBytes) {
+    problems.push(`it adds ${formatBytes(bytes)}, more than the cap of ${formatBytes(caps.maxCommitBytes)}`);
+  }
+  problems.push(...scopeProblems(commit.changes, check));
+  const executable = picomatch([...(check.executablePaths ?? DEFAULT_EXECUTABLE_PATHS)], { dot: true });
+  for (const change of commit.changes) problems.push(...changeProblems(change, check, caps, executable));
+  return problems;
+}
+
+function trailerProblems(trailers: Record<string, string>, check: TaskCommitCheck): string[] {
+  const problems: string[] = [];
+  const expect = (key: string, value: string) => {
+    const seen = trailers[key];
+    if (seen !== value) {
+      problems.push(
+        seen === undefined
+          ? `trailer ${key} is missing (expected ${value})`
+          : `trailer ${key} is ${JSON.stringify(seen)}, expected ${JSON.stringify(value)}`,
+      );
+    }
+  };
+  expect(TRAILER_PLAN, check.plan.id);
+  expect(TRAILER_TASK, check.task.id);
+  if (check.planBlob !== undefined) expect(TRAILER_PLAN_BLOB, check.planBlob);
+  if (trailers[TRAILER_REVERT] !== undefined) problems.push(`a task commit may not carry ${TRAILER_REVERT}`);
+  return problems;
+}
+
+/** A literal write or delete without verification may change its own path and nothing else. */
+function scopeProblems(changes: readonly CommitFileChange[], check: TaskCommitCheck): string[] {
+  const { task, plan } = check;
+  const kind = taskKind(task);
+  if (verifyCommandOf(plan, task) !== undefined) return [];
+  if (kind !== "write" && kind !== "delete") return [];
+  const declared = kind === "write" ? task.write?.path : task.delete?.path;
+  const target = declared === undefined ? undefined : checkPath(declared).path;
+  return changes
+    .filter((c) => c.path !== target || (kind === "delete") !== (c.status === "D"))
+    .map((c) =>
+      c.path === target
+        ? `${c.path}: a ${kind} task may not ${c.status === "D" ? "delete" : "change"} it`
+        : `${c.path}: outside what task ${task.id} declares (${kind} ${declared ?? "?"})`,
+    );
+}
+
+function changeProblems(
+  change: CommitFileChange,
+  check: TaskCommitCheck,
+  caps: ApplyCaps,
+  executable: (path: string) => boolean,
+): string[] {
+  const problems: string[] = [];
+  const { path } = change;
+  const policy = check.policy ?? check.plan.policy;
+  const verdict = checkPath(path, policy?.paths, check.extraDeny ?? []);
+  if (!verdict.ok) problems.push(`${path}: ${verdict.reason ?? "refused by the path policy"}`);
+  if (posix.basename(path) === ".gitmodules")
+    problems.push(`${path}: submodule configuration may not change`);
+  if (change.newMode === "160000" || change.oldMode === "160000") {
+    problems.push(`${path}: submodules may not be added, changed or removed`);
+  }
+  if (change.newMode === "120000") {
+    const link = linkProblem(path, change.linkTarget ?? "", check);
+    if (link) problems.push(`${path}: ${link}`);
+  }
+  if (change.newMode === "100755" && change.oldMode !== "100755" && !executable(path)) {
+    problems.push(`${path}: may not become executable outside ${executableList(check)}`);
+  }
+  if (change.size > caps.maxFileBytes) {
+    problems.push(
+      `${path}: ${formatBytes(change.size)} is larger than the per-file cap of ${formatBytes(caps.maxFileBytes)}`,
+    );
+  }
+  return problems;
+}
+
+/** Why a symbolic link at `path` pointing at `target` is refused, if it is. */
+export function linkProblem(
+  path: string,
+  target: string,
+  check: Pick<TaskCommitCheck, "policy" | "plan" | "extraDeny">,
+): string | undefined {
+  const shown = JSON.stringify(target.slice(0, 200));
+  if (target === "" || target.length > 4096 || /[\u0000-\u001f\u007f]/.test(target)) {
+    return `symbolic link with an unusable target ${shown}`;
+  }
+  if (target.startsWith("/") || /^[A-Za-z]:/.test(target) || target.startsWith("\\")) {
+    return `symbolic link to ${shown} points outside the repository`;
+  }
+  const resolved = posix.normalize(posix.join(posix.dirname(path), target.replace(/\\/g, "/")));
+  if (resolved === ".." || resolved.startsWith("../")) {
+    return `symbolic link to ${shown} points outside the repository`;
+  }
+  // the link may point at files nobody may write, e.g. .git/config or a .env file: refuse those too
+  const policy = check.policy ?? check.plan.policy;
+  const verdict = checkPath(resolved, { deny: policy?.paths?.deny ?? [] }, check.extraDeny ?? []);
+  if (!verdict.ok)
+    return `symbolic link to ${shown} points at a protected path (${verdict.reason ?? "denied"})`;
+  return undefined;
+}
+
+function executableList(check: TaskCommitCheck): string {
+  return (check.executablePaths ?? DEFAULT_EXECUTABLE_PATHS).join(", ") || "no paths";
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** What {@link withApplyCheck} checks every pushed commit against. */
+export interface PushGuardOptions extends Omit<TaskCommitCheck, "commit" | "expectedParent" | "task"> {
+  /** The branch head the run builds on: the first new commit must sit on it. */
+  base: string;
+}
+
+/**
+ * A Workspace whose push first runs {@link verifyTaskCommit} on every commit between the last
+ * verified head and HEAD, each on top of the one before, and each a commit of a task of the plan.
+ * The first refusal throws PolicyError and nothing is pushed; every other method is the
+ * workspace's own.
+ */
+export function withApplyCheck(workspace: Workspace, options: PushGuardOptions): Workspace {
+  let verified = options.base;
+  const tasks = new Map(options.plan.phases.flatMap((p) => p.tasks.map((t) => [t.id, t] as const)));
+  const guarded: Workspace = {
+    root: workspace.root,
+    head: () => workspace.head(),
+    gitDir: () => workspace.gitDir(),
+    tree: (rev) => workspace.tree(rev),
+    blobOf: (path) => workspace.blobOf(path),
+    history: (since) => workspace.history(since),
+    changedPaths: () => workspace.changedPaths(),
+    commit: (request) => workspace.commit(request),
+    discard: () => workspace.discard(),
+    revert: (sha, title, trailers) => workspace.revert(sha, title, trailers),
+    resetHard: (sha) => workspace.resetHard(sha),
+    worktree: (rev) => workspace.worktree(rev),
+    cherryPick: (sha) => workspace.cherryPick(sha),
+    async push(remote, branch) {
+      const head = await workspace.head();
+      let parent = verified;
+      for (const commit of head === verified ? [] : await workspace.history(verified)) {
+        const taskId = commit.trailers[TRAILER_TASK];
+        const task = taskId === undefined ? undefined : tasks.get(taskId);
+        if (!task) {
+          throw new PolicyError(
+            `refused to push commit ${commit.sha.slice(0, 7)} ("${commit.subject.slice(0, 80)}"): it is not a commit of a task of plan ${options.plan.id}; nothing was pushed`,
+          );
+        }
+        await verifyTaskCommit(workspace, { ...options, commit: commit.sha, expectedParent: parent, task });
+        parent = commit.sha;
+      }
+      await workspace.push(remote, branch);
+      verified = head;
+    },
+  };
+  if (workspace.inspectCommit) {
+    const inspect = workspace.inspectCommit.bind(workspace);
+    guarded.inspectCommit = (sha) => inspect(sha);
+  }
+  return guarded;
+}
