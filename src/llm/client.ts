@@ -42,6 +42,7 @@ export interface RetryPolicy {
 export interface ModelClientOptions {
   /** Defaults to ANTHROPIC_API_KEY; not needed when replaying. */
   apiKey?: string;
+  /** Defaults to ANTHROPIC_BASE_URL, else the public API. */
   baseURL?: string;
   model: string;
   /** Retries done by the SDK inside each of our attempts. Default 2. */
@@ -166,7 +167,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
 
   const sdk = new Anthropic({
     apiKey,
-    baseURL: options.baseURL ?? "https://api.anthropic.com",
+    baseURL: options.baseURL ?? process.env["ANTHROPIC_BASE_URL"] ?? "https://api.anthropic.com",
     maxRetries: replaying ? 0 : (options.maxRetries ?? 2),
     ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     ...(transport ? { fetch: transport as never } : {}),
