@@ -218,7 +218,7 @@ function finish(data: unknown, locator: Locator, positioned: boolean, pre: Diagn
  * comment-only file gives the defaults; anything else must validate, with each problem reported at
  * its LINE:COL. Never throws.
  */
-export function parseConfig(text: string | undefined, _file: string = CONFIG_FILE): ConfigResult {
+export function parseConfig(text: string | undefined, file: string = CONFIG_FILE): ConfigResult {
   try {
     if (text === undefined || text.replace(/#.*$/gm, "").trim() === "") {
       return { config: configSchema.parse({}), diagnostics: [] };
@@ -253,7 +253,7 @@ export function parseConfig(text: string | undefined, _file: string = CONFIG_FIL
           severity: "error",
           line: 1,
           col: 1,
-          message: `internal error while checking the configuration: ${message.split("\n")[0]}`,
+          message: `internal error while checking ${file}: ${message.split("\n")[0]}`,
         },
       ],
     };
