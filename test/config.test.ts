@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_CONFIG,
@@ -230,5 +231,33 @@ describe("validateConfigObject", () => {
     expect(validateConfigObject(["a"]).diagnostics.map((d) => formatConfigDiagnostic("cfg", d))).toEqual([
       "cfg: error: expected a mapping (key: value lines) at the top level, found a list",
     ]);
+  });
+});
+
+describe("parseConfig robustness", () => {
+  it("never throws and never returns both a config and an error, whatever the text", () => {
+    const fragments = fc.constantFrom(
+      "model: x\n",
+      "approvals:\n",
+      "  required: 2\n",
+      "  by_risk: { high: 3 }\n",
+      "execution: { auto_execute: false }\n",
+      "\t- a\n",
+      "&a [*a]\n",
+      "---\n",
+      "policy: { paths: { deny: [1] } }\n",
+      ": :\n",
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fragments, fc.string({ maxLength: 20 })), { maxLength: 8 }), (parts) => {
+        const result = parseConfig(parts.join(""));
+        const errors = result.diagnostics.filter((d) => d.severity === "error");
+        expect(result.config === undefined).toBe(errors.length > 0);
+        for (const d of result.diagnostics) {
+          expect(d.line).toBeGreaterThanOrEqual(1);
+          expect(d.message).not.toMatch(/\n|\bat .*\.ts:\d+/);
+        }
+      }),
+    );
   });
 });

@@ -169,7 +169,8 @@ export async function evaluateApproval(input: EvaluateApprovalInput): Promise<Ev
       .filter((r) => permissionAtLeast(cache.permissions.get(r.user.login.toLowerCase()) ?? "none", "write"))
       .filter((r) => config.approvals.allow_requester || r.user.login.toLowerCase() !== requester)
       .map((r) => r.commitId)
-      .filter((commit) => !cache.blobs.has(commit)),
+      // A missing commit id must not become "the default branch" in a contents request.
+      .filter((commit) => /^[0-9a-f]{40}$/.test(commit) && !cache.blobs.has(commit)),
   );
   await Promise.all(
     [...commits].map(async (commit) =>

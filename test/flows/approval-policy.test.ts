@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG, parseConfig, type Config } from "../../src/config.js";
 import {
@@ -400,5 +401,66 @@ describe("review helpers", () => {
     expect(isBot({ login: "renovate[bot]", type: "User" })).toBe(true);
     expect(isBot({ login: "someapp", type: "Bot" })).toBe(true);
     expect(isBot({ login: "robert", type: "User" })).toBe(false);
+  });
+});
+
+describe("evaluateApprovalPolicy properties", () => {
+  const logins = ["alice", "bob", "carol", "dave", "erin", "frank", "dependabot[bot]", "planwright[bot]"];
+  const arbitraryReview = fc.record({
+    login: fc.constantFrom(...logins),
+    state: fc.constantFrom<ReviewState>("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"),
+    commit: fc.constantFrom(C_OLD, C_NOW, C_NOPLAN, C_UNKNOWN),
+  });
+  const reviewList = fc.array(arbitraryReview, { maxLength: 12 }).map((list) =>
+    list.map((r, i) => ({
+      id: i + 1,
+      user: { login: r.login, type: r.login.endsWith("[bot]") ? "Bot" : "User" },
+      state: r.state,
+      body: "",
+      commitId: r.commit,
+      submittedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+    })),
+  );
+  const risk = fc.constantFrom("low", "medium", "high", "critical" as const);
+
+  it("is consistent: satisfied exactly when enough approvals and no blocker", () => {
+    fc.assert(
+      fc.property(reviewList, risk, fc.boolean(), (reviews, level, allowRequester) => {
+        const config = { ...DEFAULT_CONFIG.approvals, allow_requester: allowRequester };
+        const result = evaluate(reviews, { risk: level, config });
+        expect(result.satisfied).toBe(
+          result.counted.length >= result.required && result.changesRequested.length === 0,
+        );
+        const reviewers = new Set(reviews.map((r) => r.user.login));
+        for (const c of result.counted) {
+          expect(reviewers.has(c.login)).toBe(true);
+          expect(c.login).not.toMatch(/\[bot\]$|^dave$|^erin$/);
+          if (!allowRequester) expect(c.login).not.toBe("frank");
+          const decisive = reviews.filter(
+            (r) => r.user.login === c.login && r.state !== "COMMENTED" && r.state !== "PENDING",
+          );
+          const last = decisive[decisive.length - 1];
+          expect(last).toMatchObject({ id: c.reviewId, state: "APPROVED", commitId: C_NOW });
+        }
+        expect(new Set(result.counted.map((c) => c.login)).size).toBe(result.counted.length);
+      }),
+    );
+  });
+
+  it("depends on submission times, not on the order GitHub lists reviews in", () => {
+    fc.assert(
+      fc.property(
+        reviewList.chain((reviews) =>
+          fc.tuple(fc.constant(reviews), fc.shuffledSubarray(reviews, { minLength: reviews.length })),
+        ),
+        ([reviews, shuffled]) => {
+          const a = evaluate(reviews, { risk: "high" });
+          const b = evaluate(shuffled, { risk: "high" });
+          expect(b.satisfied).toBe(a.satisfied);
+          expect(new Set(b.counted.map((c) => c.login))).toEqual(new Set(a.counted.map((c) => c.login)));
+          expect(new Set(b.changesRequested)).toEqual(new Set(a.changesRequested));
+        },
+      ),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { COMMAND_NAMES, helpText, parseCommand, type Command } from "../../src/flows/parse-command.js";
 
@@ -115,5 +116,56 @@ describe("helpText", () => {
     for (const name of COMMAND_NAMES) expect(help).toContain(`\`/${name}`);
     expect(help).toContain("`/skip <task>`");
     expect(help.split("\n")).toHaveLength(COMMAND_NAMES.length);
+  });
+});
+
+describe("parseCommand properties", () => {
+  const line = fc.oneof(
+    fc.constantFrom(
+      "/execute",
+      "/plan add x",
+      "/retry a-b",
+      "/rollback",
+      "```",
+      "~~~",
+      "<!--",
+      "-->",
+      "> /x",
+      "",
+    ),
+    fc.string({ maxLength: 30 }),
+  );
+  const body = fc.array(line, { maxLength: 12 }).map((lines) => lines.join("\n"));
+
+  it("never throws, and a command is always one of the known shapes", () => {
+    fc.assert(
+      fc.property(body, (text) => {
+        const command = parseCommand(text);
+        if (command === undefined) return;
+        expect(["unknown", "invalid", ...COMMAND_NAMES]).toContain(command.kind);
+      }),
+    );
+  });
+
+  it("finds nothing once every line is quoted or indented as code", () => {
+    fc.assert(
+      fc.property(body, fc.constantFrom("> ", "    ", "\t"), (text, prefix) => {
+        const hidden = text
+          .split("\n")
+          .map((l) => prefix + l)
+          .join("\n");
+        expect(parseCommand(hidden)).toBeUndefined();
+      }),
+    );
+  });
+
+  it("finds nothing inside a fence longer than any backtick run of the body", () => {
+    fc.assert(
+      fc.property(body, (text) => {
+        const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+        const fence = "`".repeat(longest + 1);
+        expect(parseCommand(`${fence}\n${text}\n${fence}`)).toBeUndefined();
+      }),
+    );
   });
 });
