@@ -4,6 +4,7 @@
  * serves the App and the Action. Every string bound for GitHub passes the redactor; every
  * failure leaves as one of our typed errors (see ./errors.ts).
  */
+import { PlanwrightError } from "../errors.js";
 import { redact } from "../redact.js";
 import { checkRunMethods } from "./check-runs.js";
 import type { GitHubGateway } from "./gateway.js";
@@ -21,6 +22,9 @@ import {
 import { contentMethods } from "./repo-contents.js";
 
 export type { OctokitLike } from "./github-caller.js";
+
+/** GitHub refuses a workflow_dispatch with more inputs than this. */
+const MAX_DISPATCH_INPUTS = 25;
 
 /**
  * A gateway for one repository. `octokit` must already be authenticated (an installation token
@@ -90,7 +94,11 @@ export function createGateway(octokit: OctokitLike, repo: { owner: string; repo:
 
     async upsertComment(issue, marker, body) {
       const text = body.includes(marker) ? body : `${marker}\n${body}`;
-      const existing = (await listComments(issue)).find((comment) => comment.body.includes(marker));
+      // Only a bot's comment can be ours: editing a person's comment that quotes the marker would
+      // put our status under their name, where they could later rewrite it.
+      const existing = (await listComments(issue)).find(
+        (comment) => comment.user.type === "Bot" && comment.body.includes(marker),
+      );
       if (!existing) return createComment(issue, text);
       const redacted = redact(text);
       // An unchanged body is not sent again: the request budget of a command is small.
@@ -176,6 +184,13 @@ export function createGateway(octokit: OctokitLike, repo: { owner: string; repo:
     },
 
     async dispatchWorkflow(workflow, ref, inputs) {
+      const count = Object.keys(inputs).length;
+      if (count > MAX_DISPATCH_INPUTS) {
+        throw new PlanwrightError(
+          "internal",
+          `cannot start workflow ${workflow}: ${count} inputs, GitHub takes at most ${MAX_DISPATCH_INPUTS}`,
+        );
+      }
       const route = "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches";
       await github.call(
         `start workflow ${workflow}`,

@@ -10,12 +10,13 @@ afterEach(() => {
 });
 
 const user = (login: string, type = "User") => ({ login, type, id: 1 });
-const comment = (id: number, body: string) => ({
+const comment = (id: number, body: string, author = user("someone")) => ({
   id,
   body,
-  user: user("someone"),
+  user: author,
   created_at: "2026-01-01T00:00:00Z",
 });
+const bot = user("planwright[bot]", "Bot");
 const nextPage = (path: string, page: number) => ({
   link: `<${GITHUB_API}${path}?per_page=100&page=${page}>; rel="next"`,
 });
@@ -97,9 +98,9 @@ describe("issues and comments", () => {
       .reply(200, page(101), nextPage(path, 3))
       .get(path)
       .query({ per_page: "100", page: "3" })
-      .reply(200, [comment(201, "chat"), comment(202, `${marker}\nold status`)])
+      .reply(200, [comment(201, "chat"), comment(202, `${marker}\nold status`, bot)])
       .patch("/repos/o/r/issues/comments/202", { body: `${marker}\nnew status` })
-      .reply(200, comment(202, `${marker}\nnew status`));
+      .reply(200, comment(202, `${marker}\nnew status`, bot));
     const result = await gh.gateway.upsertComment(7, marker, `${marker}\nnew status`);
     expect(result).toMatchObject({ id: 202, body: `${marker}\nnew status` });
     expect(gh.check.requests).toHaveLength(4);
@@ -125,9 +126,22 @@ describe("issues and comments", () => {
     gh.scope
       .get("/repos/o/r/issues/7/comments")
       .query(true)
-      .reply(200, [comment(3, `${marker} same`)]);
+      .reply(200, [comment(3, `${marker} same`, bot)]);
     expect(await gh.gateway.upsertComment(7, marker, `${marker} same`)).toMatchObject({ id: 3 });
     expect(gh.check.requests).toHaveLength(1);
+    gh.done();
+  });
+
+  it("upsertComment never takes over a person's comment that quotes the marker", async () => {
+    const gh = mockGitHub();
+    const marker = "<!-- planwright:status plan=7-x -->";
+    gh.scope
+      .get("/repos/o/r/issues/7/comments")
+      .query(true)
+      .reply(200, [comment(1, `${marker} fake status: approved`), comment(2, `${marker}\nold`, bot)])
+      .patch("/repos/o/r/issues/comments/2", { body: `${marker}\nnew` })
+      .reply(200, comment(2, `${marker}\nnew`, bot));
+    expect(await gh.gateway.upsertComment(7, marker, `${marker}\nnew`)).toMatchObject({ id: 2 });
     gh.done();
   });
 
@@ -261,6 +275,16 @@ describe("workflows", () => {
       })
       .reply(204);
     await gh.gateway.dispatchWorkflow("planwright.yml", "planwright/7-x", { plan: "7-x", pr: "9" });
+    gh.done();
+  });
+
+  it("refuses more than 25 inputs before asking GitHub", async () => {
+    const gh = mockGitHub();
+    const inputs = Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`k${i}`, "v"]));
+    await expect(gh.gateway.dispatchWorkflow("planwright.yml", "main", inputs)).rejects.toThrow(
+      "cannot start workflow planwright.yml: 26 inputs, GitHub takes at most 25",
+    );
+    expect(gh.check.requests).toHaveLength(0);
     gh.done();
   });
 

@@ -72,6 +72,13 @@ describe("assertMatchesOpenApi", () => {
     ).toThrow(/body\.tree\[0\]\.mode/);
   });
 
+  it("counts object properties (workflow_dispatch takes at most 25 inputs)", () => {
+    const inputs = Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`k${i}`, "v"]));
+    expect(() =>
+      assertMatchesOpenApi("POST", "/repos/o/r/actions/workflows/w.yml/dispatches", { ref: "main", inputs }),
+    ).toThrow(/body\.inputs: 26 properties, more than the maximum 25/);
+  });
+
   it("accepts null where the schema is nullable (tree deletions)", () => {
     expect(() =>
       assertMatchesOpenApi("POST", "/repos/o/r/git/trees", {

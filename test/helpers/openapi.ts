@@ -5,7 +5,8 @@
  *
  * The validator covers the practical subset of JSON Schema the description uses for request
  * bodies: $ref, type (with `nullable`), required, properties, additionalProperties, enum, items,
- * oneOf/anyOf (passes when any branch passes), allOf, min/max length, items and values, pattern.
+ * oneOf/anyOf (passes when any branch passes), allOf, min/max length, items, values and
+ * properties, pattern.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -30,6 +31,7 @@ type Schema = {
   minimum?: number;
   maximum?: number;
   pattern?: string;
+  maxProperties?: number;
 };
 
 interface Parameter {
@@ -216,6 +218,10 @@ function validateObject(
   const errors: string[] = [];
   for (const name of schema.required ?? []) {
     if (!(name in value)) errors.push(`${at}: missing required property "${name}"`);
+  }
+  const count = Object.keys(value).length;
+  if (schema.maxProperties !== undefined && count > schema.maxProperties) {
+    errors.push(`${at}: ${count} properties, more than the maximum ${schema.maxProperties}`);
   }
   const known = new Set(Object.keys(schema.properties ?? {}));
   for (const part of schema.allOf ?? [])
