@@ -16,6 +16,33 @@ import { checkAllRequests } from "../helpers/openapi.js";
 export const API = "https://api.github.com";
 export const BOT = { login: "planwright[bot]", type: "Bot" };
 
+/** What the model answers to "add 2FA": a valid plan (submit_plan's input). */
+export const PLAN_ANSWER = {
+  title: "Add two-factor authentication",
+  summary: "Adds TOTP codes to the login flow.",
+  defaults: { verify: "npm test" },
+  phases: [
+    {
+      id: "totp",
+      title: "TOTP",
+      mode: "sequential",
+      tasks: [
+        {
+          id: "totp-service",
+          title: "TOTP service",
+          edit: { files: ["src/auth/totp.ts"], instructions: "Create generateSecret() and verifyToken()." },
+        },
+        {
+          id: "login-step",
+          title: "Ask for the code after the password",
+          needs: ["totp-service"],
+          edit: { files: ["src/auth/login.ts"], instructions: "Return totp_required when 2FA is on." },
+        },
+      ],
+    },
+  ],
+};
+
 type Json = Record<string, unknown>;
 interface User {
   login: string;
@@ -292,9 +319,12 @@ export class FakeGitHub {
         .get(() => true)
         .query(true)
         .reply(answer("GET"))
+        // writes are asserted through `log`; a flow that only reads must not fail done()
         .post((path: string) => !/^\/repos\/o\/r\/pulls$/.test(path))
+        .optionally()
         .reply(answer("POST"))
         .patch(() => true)
+        .optionally()
         .reply(answer("PATCH")),
     );
     const checks = scopes.map((scope) => checkAllRequests(scope));

@@ -7,40 +7,13 @@ import type { GitHubGateway } from "../../src/github/gateway.js";
 import { createModelClient } from "../../src/llm/client.js";
 import { loadPlan } from "../../src/plan/load-plan.js";
 import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
-import { BOT, FakeGitHub } from "./plan-flow-github.js";
+import { BOT, FakeGitHub, PLAN_ANSWER } from "./plan-flow-github.js";
 
 const REPO_FILES = {
   "README.md": "# Demo\n\nA login service.\n",
   "package.json": '{ "name": "demo", "scripts": { "test": "vitest run" } }\n',
   "src/auth/login.ts":
     "export function login(user: string, password: string) {\n  return user && password;\n}\n",
-};
-
-/** What the model answers to "add 2FA": a valid plan (submit_plan's input). */
-export const PLAN_ANSWER = {
-  title: "Add two-factor authentication",
-  summary: "Adds TOTP codes to the login flow.",
-  defaults: { verify: "npm test" },
-  phases: [
-    {
-      id: "totp",
-      title: "TOTP",
-      mode: "sequential",
-      tasks: [
-        {
-          id: "totp-service",
-          title: "TOTP service",
-          edit: { files: ["src/auth/totp.ts"], instructions: "Create generateSecret() and verifyToken()." },
-        },
-        {
-          id: "login-step",
-          title: "Ask for the code after the password",
-          needs: ["totp-service"],
-          edit: { files: ["src/auth/login.ts"], instructions: "Return totp_required when 2FA is on." },
-        },
-      ],
-    },
-  ],
 };
 
 const submit = (input: unknown) => ({ content: [{ type: "tool_use" as const, name: "submit_plan", input }] });
