@@ -81,6 +81,28 @@ describe("commitFiles", () => {
     gh.done();
   });
 
+  it("still makes 4 requests for 20 files (a blob per file would make 24)", async () => {
+    const gh = mockGitHub();
+    const files = Array.from({ length: 20 }, (_, i) => ({ path: `docs/f${i}.md`, content: `# ${i}\n` }));
+    commitSequence(
+      gh,
+      files.map((f) => ({ path: f.path, mode: "100644", type: "blob", content: f.content })),
+      "Docs",
+    );
+    gh.scope
+      .patch("/repos/o/r/git/refs/heads%2Fdocs")
+      .reply(200, { ref: "refs/heads/docs", object: { sha: COMMIT } });
+    await gh.gateway.commitFiles({
+      branch: "docs",
+      parentSha: PARENT,
+      message: "Docs",
+      files,
+      createBranch: false,
+    });
+    expect(gh.check.requests).toHaveLength(4);
+    gh.done();
+  });
+
   it("turns a non-fast-forward ref update into a ConflictError", async () => {
     const gh = mockGitHub();
     commitSequence(gh, [{ path: "a", mode: "100644", type: "blob", content: "x" }], "m");
