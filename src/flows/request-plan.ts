@@ -67,6 +67,8 @@ export interface RequestPlanInput {
   request: string;
   /** The issue from the webhook payload, which saves a request. */
   issueData?: Issue;
+  /** The repository's default branch from the webhook payload, which saves a request. */
+  defaultBranch?: string;
 }
 
 /** How a /plan ended. Every outcome is also written in the status comment. */
@@ -233,7 +235,7 @@ class RequestPlanRun {
   private async generate(request: string, bare: boolean, issue: Issue, comments: readonly IssueComment[]) {
     const { gh, deps, input } = this;
     const { config } = deps;
-    const base = await gh.defaultBranch();
+    const base = await this.baseBranch();
     const deny = config.policy.paths?.deny ?? [];
     const reader = githubRepoReader(gh, base.sha, { maxFileReads: deps.maxFileReads ?? 60, exclude: deny });
     const trusted = trustedAuthors(gh, config.who_can_command, [input.requester]);
@@ -264,6 +266,15 @@ class RequestPlanRun {
     return { ...result, risk: assessPlanRisk(result.plan), baseSha: base.sha };
   }
 
+  /** The default branch and its head: from the payload's name when given (one request), else asked. */
+  private async baseBranch(): Promise<{ name: string; sha: string }> {
+    const name = this.input.defaultBranch;
+    if (name === undefined) return this.gh.defaultBranch();
+    const sha = await this.gh.branchHead(name);
+    if (sha === undefined) throw new PlanwrightError("internal", `the default branch ${name} does not exist`);
+    return { name, sha };
+  }
+
   /** PR, labels, check run, status: the steps after the commit, also used to resume. */
   private async openPull(plan: Plan, risk: PlanRisk, branch: string, head: string): Promise<Done["pull"]> {
     const { gh, input } = this;
@@ -273,7 +284,7 @@ class RequestPlanRun {
       pull = await gh.createPull({
         title: planPrTitle(plan, input.issue),
         head: branch,
-        base: plan.base?.ref ?? (await gh.defaultBranch()).name,
+        base: plan.base?.ref ?? (await this.baseBranch()).name,
         body,
       });
     } catch (error) {

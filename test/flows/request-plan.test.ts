@@ -157,6 +157,37 @@ describe("requestPlan", () => {
     done();
   });
 
+  it("needs 12 GitHub requests besides file reads when the payload gives the issue and default branch", async () => {
+    fake.issues.set(42, { title: "Two-factor login", body: "Use an app.", user: ALICE });
+    const commentId = fake.comment(42, "/plan add 2FA", ALICE).id;
+    server.enqueue(submit(PLAN_ANSWER));
+    const { gateway, done } = fake.serve(1);
+    const issueData = {
+      number: 42,
+      title: "Two-factor login",
+      body: "Use an app.",
+      user: ALICE,
+      isPullRequest: false,
+      labels: [],
+    };
+    const outcome = await requestPlan(deps(gateway), {
+      issue: 42,
+      commentId,
+      requester: "alice",
+      request: "add 2FA",
+      issueData,
+      defaultBranch: "main",
+    });
+    expect(outcome.status).toBe("opened");
+    const calls = fake.log.filter((r) => !r.startsWith("GET /contents/"));
+    console.log(`/plan with payload data: ${calls.length} GitHub requests besides file reads`);
+    expect(calls).toHaveLength(12);
+    expect(calls).not.toContain("GET /issues/42");
+    expect(calls).not.toContain("GET ");
+    expect(JSON.stringify(server.requests[0]!.body)).toContain("Use an app.");
+    done();
+  });
+
   it("never shows the model text of users below write permission", async () => {
     const commentId = setUpComments();
     server.enqueue(submit(PLAN_ANSWER));
