@@ -21,11 +21,10 @@ import {
   type FailureClass,
 } from "../errors.js";
 import type { GitHubGateway, GitHubUser, Issue, IssueComment, PullRequest } from "../github/gateway.js";
-import { githubRepoReader } from "../github/github-repo-reader.js";
-import { generatePlan, planIdFor, type IssueInput, type PlannerOptions } from "../llm/planner.js";
+import { planIdFor, type PlannerOptions } from "../llm/planner.js";
 import { sanitizeUntrusted } from "../llm/sanitize.js";
-import { formatProblems, loadPlan } from "../plan/load-plan.js";
-import { assessPlanRisk, type PlanRisk } from "../plan/risk.js";
+import type { PlanRisk } from "../plan/risk.js";
+import { oneLine } from "../plan/render-tree.js";
 import type { Plan, RiskLevel } from "../plan/schema.js";
 import { findRequestMarker, findStatusMarker, requestMarker } from "./markers.js";
 import {
@@ -41,7 +40,7 @@ import {
   planningStatus,
   readyStatus,
 } from "./plan-pr.js";
-import { keepTrusted, trustedAuthors } from "./trusted-authors.js";
+import { planFromIssue, readPlanAt } from "./plan-from-issue.js";
 
 export interface RequestPlanDeps {
   gateway: GitHubGateway;
@@ -98,6 +97,12 @@ export function requestPlan(deps: RequestPlanDeps, input: RequestPlanInput): Pro
     if (inFlight.get(key) === run) inFlight.delete(key);
   });
   return run;
+}
+
+/** A branch rewritten since its base (compare says "diverged") holds no commit of ours. */
+function rewritten(error: unknown): [] {
+  if (error instanceof ConflictError) return [];
+  throw error;
 }
 
 class RequestPlanRun {
@@ -173,22 +178,35 @@ class RequestPlanRun {
     if (!bare) this.retry = "/plan <request>";
     const planId = planIdFor(request, "", input.issue);
     this.planId = planId;
-
     if (!mine) {
       const earlier = ours.find((comment) => findStatusMarker(comment.body) === planId);
-      if (earlier) {
-        const duplicate = await this.existingPlan(planId);
-        if (duplicate) return duplicate;
-        // An earlier request of the same words failed before committing: take its comment over.
-        this.statusComment = earlier;
-      }
+      const branchHead = earlier ? await gh.branchHead(planBranch(planId)) : undefined;
+      if (branchHead !== undefined)
+        return this.duplicate(planId, await gh.findPullForBranch(planBranch(planId)));
+      // An earlier request of the same words failed before committing: take its comment over.
+      this.statusComment = earlier;
     }
     await this.say(planningStatus(planId, input.commentId));
 
-    const clock = this.deps.clock;
-    const started = clock?.now() ?? 0;
-    const plan = await this.generate(request, bare, issue, comments);
-    if (clock) this.log(`planned ${plan.plan.id} in ${clock.now() - started} ms`);
+    const base = await this.baseBranch();
+    const started = this.deps.clock?.now();
+    const options = { planner: this.deps.planner, config: this.deps.config, log: (l: string) => this.log(l) };
+    const reads = this.deps.maxFileReads !== undefined ? { maxFileReads: this.deps.maxFileReads } : {};
+    const plan = await planFromIssue(
+      gh,
+      { ...options, ...reads },
+      {
+        request,
+        bare,
+        issue,
+        comments,
+        commentId: input.commentId,
+        requester: input.requester,
+        base,
+        ourLogins: this.ours,
+      },
+    );
+    if (started !== undefined) this.log(`planned in ${(this.deps.clock?.now() ?? started) - started} ms`);
     if (plan.plan.id !== planId)
       throw new PlanwrightError("internal", `the plan id ${plan.plan.id} is not ${planId}`);
 
@@ -197,15 +215,15 @@ class RequestPlanRun {
     try {
       ({ sha: head } = await gh.commitFiles({
         branch,
-        parentSha: plan.baseSha,
-        message: commitMessage(plan.plan, input),
+        parentSha: base.sha,
+        message: `Plan ${planId}: ${oneLine(plan.plan.title, 60)}\n\nRequested by @${input.requester} on #${input.issue} ${this.signature()}.`,
         files: [{ path: planFilePath(planId), content: plan.yaml }],
         createBranch: true,
       }));
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      // Another delivery of this comment won the race: finish its work instead.
-      this.log(`branch ${branch} appeared meanwhile; resuming`);
+      // Another delivery of this comment won the race (resume), or an old branch is in the way.
+      this.log(`branch ${branch} exists already`);
       const resumed = await this.resume(planId);
       if (resumed) return resumed;
       throw error;
@@ -214,56 +232,22 @@ class RequestPlanRun {
     return { status: "opened", planId, branch, pull, risk: plan.risk.level };
   }
 
-  /** Another request's plan of the same id, if its branch exists: answered, not overwritten. */
-  private async existingPlan(planId: string): Promise<RequestPlanOutcome | undefined> {
-    const branch = planBranch(planId);
-    if ((await this.gh.branchHead(branch)) === undefined) return undefined;
-    const pull = await this.gh.findPullForBranch(branch);
-    const where = pull ? `#${pull.number}` : `branch \`${branch}\``;
-    await this.gh.createComment(
-      this.input.issue,
-      [
-        requestMarker(this.input.commentId),
-        `A plan with the id \`${planId}\` already exists (${where}).`,
-        "",
-        `Next: revise it there with \`/revise <instruction>\`, or ask for a different plan with other words: \`/plan <request>\`.`,
-      ].join("\n"),
-    );
-    return { status: "duplicate", planId, ...(pull ? { pull: pull.number } : {}) };
+  /** Written into the plan commit's message, so a resumed run can tell its own branch from an old one. */
+  private signature(): string {
+    return `(comment ${this.input.commentId})`;
   }
 
-  private async generate(request: string, bare: boolean, issue: Issue, comments: readonly IssueComment[]) {
-    const { gh, deps, input } = this;
-    const { config } = deps;
-    const base = await this.baseBranch();
-    const deny = config.policy.paths?.deny ?? [];
-    const reader = githubRepoReader(gh, base.sha, { maxFileReads: deps.maxFileReads ?? 60, exclude: deny });
-    const trusted = trustedAuthors(gh, config.who_can_command, [input.requester]);
-    // A bare `/plan` adopts the issue as the requester's own words; otherwise the issue text only
-    // reaches the model when its author could have commanded Planwright themselves.
-    const issueText = bare || (await trusted.allows(issue.user));
-    const others = await keepTrusted(
-      comments.filter((c) => c.id !== input.commentId && !this.isOurs(c.user) && c.body.trim() !== ""),
-      trusted,
-    );
-    const issueInput: IssueInput = {
-      number: input.issue,
-      ...(issueText ? { title: issue.title, body: issue.body } : {}),
-      comments: others.map((c) => ({ author: c.user.login, body: c.body })),
-    };
-    if (trusted.refused.size > 0) this.log(`left out text by ${[...trusted.refused].join(", ")}`);
-    const result = await generatePlan(
-      {
-        request,
-        issue: issueInput,
-        repo: reader,
-        config: { policy: config.policy, defaults: config.defaults, budget: config.budget },
-        base: { ref: base.name, sha: base.sha },
-      },
-      { ...deps.planner, extraDeny: [...(deps.planner.extraDeny ?? []), ...deny] },
-    );
-    this.log(`context: ${reader.fileReads} file reads, ${reader.skippedReads} over budget`);
-    return { ...result, risk: assessPlanRisk(result.plan), baseSha: base.sha };
+  /** Answers that another request's plan has this id; its PR or branch is left alone. */
+  private async duplicate(planId: string, pull: PullRequest | undefined): Promise<RequestPlanOutcome> {
+    const where = pull ? `#${pull.number}` : `branch \`${planBranch(planId)}\``;
+    const text = [
+      requestMarker(this.input.commentId),
+      `A plan with the id \`${planId}\` already exists (${where}).`,
+      "",
+      "Next: revise it there with `/revise <instruction>`, or ask for another plan in other words: `/plan <request>`.",
+    ];
+    await this.say(text.join("\n"));
+    return { status: "duplicate", planId, ...(pull ? { pull: pull.number } : {}) };
   }
 
   /** The default branch and its head: from the payload's name when given (one request), else asked. */
@@ -279,14 +263,11 @@ class RequestPlanRun {
   private async openPull(plan: Plan, risk: PlanRisk, branch: string, head: string): Promise<Done["pull"]> {
     const { gh, input } = this;
     const body = planPrBody(plan, { risk, commentId: input.commentId, issue: input.issue });
+    const title = planPrTitle(plan, input.issue);
+    const base = plan.base?.ref ?? (await this.baseBranch()).name;
     let pull: PullRequest;
     try {
-      pull = await gh.createPull({
-        title: planPrTitle(plan, input.issue),
-        head: branch,
-        base: plan.base?.ref ?? (await this.baseBranch()).name,
-        body,
-      });
+      pull = await gh.createPull({ title, head: branch, base, body });
     } catch (error) {
       // 422 "a pull request already exists": a racing delivery opened it first.
       const existing = await gh.findPullForBranch(branch);
@@ -301,59 +282,38 @@ class RequestPlanRun {
 
   /**
    * Completes earlier work on `planId` for this comment: the open PR (its check run, then the
-   * status) or the branch without a PR. Undefined when there is nothing to resume.
+   * status) or the branch without a PR. Undefined when there is nothing to resume; a PR or branch
+   * of another request is answered as a duplicate, never adopted.
    */
   private async resume(planId: string): Promise<RequestPlanOutcome | undefined> {
     const { gh, input } = this;
     const branch = planBranch(planId);
+    const deny = this.deps.config.policy.paths?.deny ?? [];
     const pull = await gh.findPullForBranch(branch);
     if (pull) {
+      if (findRequestMarker(pull.body) !== input.commentId) return this.duplicate(planId, pull);
+      const done = { planId, branch, pull: { number: pull.number, htmlUrl: pull.htmlUrl } };
       const check = await gh.findCheckRun(pull.headSha, PLAN_CHECK);
-      const ready = isReadyStatus(this.statusComment?.body ?? "", pull.number);
-      if (check && ready)
-        return {
-          status: "already-done",
-          planId,
-          branch,
-          pull: { number: pull.number, htmlUrl: pull.htmlUrl },
-        };
-      const { plan, risk } = await this.readPlan(planId, pull.headSha);
+      if (check && isReadyStatus(this.statusComment?.body ?? "", pull.number))
+        return { status: "already-done", ...done };
+      const { plan, risk } = await readPlanAt(gh, planId, pull.headSha, deny);
       if (!check) {
         // Labels go on before the check run, so a present check run means both were done.
         await gh.addLabels(pull.number, planLabels(risk.level));
         await gh.createCheckRun(awaitingApprovalCheck(plan, pull.headSha, risk, this.deps.config));
       }
       await this.say(readyStatus(plan, input.commentId, pull.number, risk.level, this.deps.config));
-      return {
-        status: "resumed",
-        planId,
-        branch,
-        pull: { number: pull.number, htmlUrl: pull.htmlUrl },
-        risk: risk.level,
-      };
+      return { status: "resumed", ...done, risk: risk.level };
     }
     const head = await gh.branchHead(branch);
     if (head === undefined) return undefined;
+    const { plan, risk } = await readPlanAt(gh, planId, head, deny);
+    const since = plan.base?.sha;
+    const commits = since ? await gh.listCommits(branch, since).catch(rewritten) : [];
+    if (!commits.some((commit) => commit.message.includes(this.signature())))
+      return this.duplicate(planId, undefined);
     this.log(`branch ${branch} exists without a PR; opening it`);
-    const { plan, risk } = await this.readPlan(planId, head);
     const opened = await this.openPull(plan, risk, branch, head);
     return { status: "resumed", planId, branch, pull: opened, risk: risk.level };
   }
-
-  private async readPlan(planId: string, ref: string): Promise<{ plan: Plan; risk: PlanRisk }> {
-    const path = planFilePath(planId);
-    const file = await this.gh.readFile(path, ref);
-    if (!file) throw new ValidationError(`${path} is missing on branch ${planBranch(planId)}`);
-    const loaded = loadPlan(file.content, { extraDeny: this.deps.config.policy.paths?.deny ?? [] });
-    if (!loaded.plan)
-      throw new ValidationError(
-        `${path} on ${planBranch(planId)} does not validate:\n${formatProblems(path, loaded.diagnostics)}`,
-      );
-    return { plan: loaded.plan, risk: assessPlanRisk(loaded.plan) };
-  }
-}
-
-function commitMessage(plan: Plan, input: RequestPlanInput): string {
-  const title = plan.title.replace(/\s+/g, " ").trim().slice(0, 60);
-  return `Plan ${plan.id}: ${title}\n\nRequested by @${input.requester} on #${input.issue} (comment ${input.commentId}).`;
 }

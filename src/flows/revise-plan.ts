@@ -14,9 +14,9 @@ import type { Config } from "../config.js";
 import { ConflictError, ValidationError, failureClassOf, messageOf, type FailureClass } from "../errors.js";
 import type { GitHubGateway, IssueComment, PullRequest, Review } from "../github/gateway.js";
 import { revisePlan as reviseWithModel, type ReviseOptions } from "../llm/reviser.js";
-import { formatProblems, loadPlan } from "../plan/load-plan.js";
 import { assessPlanRisk } from "../plan/risk.js";
 import { findRequestMarker, findStatusMarker } from "./markers.js";
+import { readPlanAt } from "./plan-from-issue.js";
 import {
   awaitingApprovalCheck,
   failedStatus,
@@ -115,12 +115,8 @@ export async function revisePlan(deps: RevisePlanDeps, input: RevisePlanInput): 
     }
 
     const path = planFilePath(planId);
-    const file = await gh.readFile(path, pull.headSha);
-    if (!file) throw new ValidationError(`${path} is missing at the head of #${pull.number}`);
     const extraDeny = [...(deps.reviser.extraDeny ?? []), ...(deps.config.policy.paths?.deny ?? [])];
-    const loaded = loadPlan(file.content, { extraDeny });
-    if (!loaded.plan)
-      throw new ValidationError(`${path} does not validate:\n${formatProblems(path, loaded.diagnostics)}`);
+    const current = await readPlanAt(gh, planId, pull.headSha, extraDeny);
 
     let reviews: { author: string; body: string }[] = [];
     let inline: { author: string; path: string; line?: number; body: string }[] = [];
@@ -144,15 +140,15 @@ export async function revisePlan(deps: RevisePlanDeps, input: RevisePlanInput): 
 
     const result = await reviseWithModel(
       {
-        plan: loaded.plan,
-        planText: file.content,
+        plan: current.plan,
+        planText: current.text,
         reviews,
         comments: inline,
         ...(instruction ? { instruction } : {}),
       },
       { ...deps.reviser, extraDeny },
     );
-    if (result.yaml === file.content) {
+    if (result.yaml === current.text) {
       await say(
         failedStatus(
           planId,
@@ -182,7 +178,7 @@ export async function revisePlan(deps: RevisePlanDeps, input: RevisePlanInput): 
       );
     }
 
-    const before = assessPlanRisk(loaded.plan);
+    const before = current.risk;
     const risk = assessPlanRisk(result.plan);
     const requestId = findRequestMarker(pull.body);
     await gh.updatePull(pull.number, {

@@ -5,6 +5,8 @@ import { requestPlan, type RequestPlanDeps } from "../../src/flows/request-plan.
 import { findRequestMarker, findStatusMarker, requestMarker, statusMarker } from "../../src/flows/markers.js";
 import type { GitHubGateway } from "../../src/github/gateway.js";
 import { createModelClient } from "../../src/llm/client.js";
+import { completePlan } from "../../src/llm/planner.js";
+import { planToYaml } from "../../src/llm/plan-yaml.js";
 import { loadPlan } from "../../src/plan/load-plan.js";
 import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
 import { BOT, FakeGitHub, PLAN_ANSWER } from "./plan-flow-github.js";
@@ -301,11 +303,41 @@ describe("requestPlan", () => {
       "GET /pulls",
       "GET /git/ref/heads/planwright/42-add-2fa",
       `GET /contents/.planwright/plans/42-add-2fa.yaml`,
+      `GET /compare/${fake.refs.get("main")}...planwright/42-add-2fa`,
       "POST /pulls",
       "POST /issues/100/labels",
       "POST /check-runs",
       `PATCH /issues/comments/${status.id}`,
     ]);
+    done();
+  });
+
+  it("does not adopt an old branch of the same plan id left by another request", async () => {
+    const commentId = setUpComments();
+    const base = { ref: "main", sha: fake.refs.get("main")! };
+    const old = planToYaml(
+      completePlan(PLAN_ANSWER, { id: "42-add-2fa", request: "add 2FA", issue: 42, base }),
+    );
+    const stale = fake.push(
+      "planwright/42-add-2fa",
+      { ".planwright/plans/42-add-2fa.yaml": old },
+      "Plan 42-add-2fa (comment 7)",
+    );
+    server.enqueue(submit(PLAN_ANSWER));
+    const { gateway, done } = fake.serve(0); // no PR may be opened
+    const outcome = await requestPlan(deps(gateway), {
+      issue: 42,
+      commentId,
+      requester: "alice",
+      request: "add 2FA",
+    });
+
+    expect(outcome).toEqual({ status: "duplicate", planId: "42-add-2fa" });
+    expect(fake.refs.get("planwright/42-add-2fa")).toBe(stale);
+    const status = botComments(42);
+    expect(status).toHaveLength(1);
+    expect(status[0]!.body).toContain("already exists (branch `planwright/42-add-2fa`)");
+    expect(findRequestMarker(status[0]!.body)).toBe(commentId);
     done();
   });
 
