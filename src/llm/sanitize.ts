@@ -25,6 +25,12 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 /** Elements whose content never shows on the rendered page. */
 const HIDDEN_ELEMENTS = /<(script|style|template|noscript|textarea|title|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
 
+const BLOCK_TAGS = new Set(
+  "address article aside blockquote br details dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul".split(
+    " ",
+  ),
+);
+
 /** Strips characters that render as nothing or reorder text, and control characters. */
 export function stripInvisible(text: string): string {
   return text.replace(INVISIBLE, "").replace(CONTROL, "");
@@ -49,8 +55,11 @@ function cleanProse(text: string): string {
   );
   // Link titles show only on hover.
   out = out.replace(/(\]\(\s*<?[^\s)>]*>?)\s+(?:"[^"]*"|'[^']*'|\([^)]*\))\s*\)/g, "$1)");
-  // Remaining HTML tags are reduced to their text.
-  out = out.replace(/<\/?[a-z][a-z0-9_:-]*(?:\s[^<>]*)?\/?>/gi, "");
+  // Remaining HTML tags are reduced to their text; block-level ones leave a line break so words
+  // from separate blocks do not run together.
+  out = out.replace(/<\/?([a-z][a-z0-9_:-]*)(?:\s[^<>]*)?\/?>/gi, (_tag, name: string) =>
+    BLOCK_TAGS.has(name.toLowerCase()) ? "\n" : "",
+  );
   return out;
 }
 
