@@ -199,12 +199,17 @@ async function runInMainTree(run: RunContext, task: Task): Promise<void> {
   run.reporter.event({ type: "task-started", taskId: task.id, at: startedAt });
   await run.lock.mark({ planId: run.plan.id, taskId: task.id });
   let outcome: TaskOutcome;
+  // the marker stays when the tree could not be cleaned, so the next run knows the mess is ours
+  let clean = true;
   try {
     outcome = await runTask(run.taskContext(task, workspace), () =>
       workspace.commit(run.commitRequest(task)),
     );
   } catch (error) {
-    await workspace.discard().catch(() => undefined);
+    clean = await workspace.discard().then(
+      () => true,
+      () => false,
+    );
     outcome = {
       ok: false,
       attempts: 1,
@@ -213,7 +218,7 @@ async function runInMainTree(run: RunContext, task: Task): Promise<void> {
       message: messageOf(error),
     };
   }
-  await run.lock.clear();
+  if (clean) await run.lock.clear();
   run.finish(task, outcome, startedAt);
   if (outcome.ok && outcome.sha) await run.pushHead();
 }

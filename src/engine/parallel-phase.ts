@@ -139,11 +139,18 @@ async function land(
   const { workspace } = run;
   await run.lock.mark({ planId: run.plan.id, taskId: task.id });
   try {
-    return { sha: await workspace.cherryPick(sha) };
-  } catch (error) {
-    await workspace.discard().catch(() => undefined);
-    return { conflict: messageOf(error), failureClass: failureClassOf(error) };
-  } finally {
+    const landed = await workspace.cherryPick(sha);
     await run.lock.clear();
+    return { sha: landed };
+  } catch (error) {
+    // the marker stays when the tree could not be cleaned, so the next run knows the mess is ours
+    if (
+      await workspace.discard().then(
+        () => true,
+        () => false,
+      )
+    )
+      await run.lock.clear();
+    return { conflict: messageOf(error), failureClass: failureClassOf(error) };
   }
 }
