@@ -188,3 +188,17 @@ export function revisedStatus(
   const notes = input.notes.trim() ? `\n\n> ${mdText(input.notes, 600)}` : "";
   return `${body}\n\n#### Changes\n${input.summary}${notes}`;
 }
+
+/** Status comment when the reviser left the plan as it was: approvals still count. */
+export function unchangedStatus(plan: Plan, pull: number, notes: string, commentId?: number): string {
+  const note = notes.trim().replace(/[.\s]+$/, "");
+  const why = note ? `: ${note}` : "";
+  return renderStatusComment({
+    planId: plan.id,
+    state: "awaiting approval",
+    title: plan.title,
+    pull,
+    approval: `the revision left the plan unchanged${why}; earlier approvals still count`,
+    ...(commentId !== undefined ? { requestCommentId: commentId } : {}),
+  });
+}

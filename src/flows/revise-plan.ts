@@ -26,6 +26,7 @@ import {
   planPrBody,
   planPrTitle,
   revisedStatus,
+  unchangedStatus,
 } from "./plan-pr.js";
 import { keepTrusted, trustedAuthors } from "./trusted-authors.js";
 
@@ -149,14 +150,7 @@ export async function revisePlan(deps: RevisePlanDeps, input: RevisePlanInput): 
       { ...deps.reviser, extraDeny },
     );
     if (result.yaml === current.text) {
-      await say(
-        failedStatus(
-          planId,
-          commentId,
-          `The revision left the plan unchanged. ${result.notes}`.trim(),
-          "/revise <instruction>",
-        ),
-      );
+      await say(unchangedStatus(current.plan, pull.number, result.notes, commentId));
       return { status: "unchanged", planId };
     }
 
@@ -167,7 +161,7 @@ export async function revisePlan(deps: RevisePlanDeps, input: RevisePlanInput): 
       ({ sha } = await gh.commitFiles({
         branch: pull.headRef,
         parentSha: pull.headSha,
-        message: `Revise plan ${planId} after @${who}'s review${trailer}`,
+        message: `Revise plan ${planId} (${trigger.kind === "review" ? "review" : "/revise"} by @${who})${trailer}`,
         files: [{ path, content: result.yaml }],
         createBranch: false,
       }));

@@ -222,6 +222,30 @@ describe("revisePlan", () => {
     done();
   });
 
+  it("commits nothing when the revision leaves the plan unchanged, and says approvals still count", async () => {
+    const same = {
+      content: [
+        {
+          type: "tool_use" as const,
+          name: "submit_revision",
+          input: { plan: PLAN_ANSWER, notes: "Nothing to change." },
+        },
+      ],
+    };
+    server.enqueue(same);
+    const { gateway, done } = fake.serve(0);
+    const outcome = await revisePlan(deps(gateway), {
+      pull: 100,
+      trigger: { kind: "review", review: review() },
+    });
+    expect(outcome).toEqual({ status: "unchanged", planId: "42-add-2fa" });
+    expect(fake.refs.get(BRANCH)).toBe(head);
+    expect(prComments()[0]!.body).toContain(
+      "left the plan unchanged: Nothing to change; earlier approvals still count",
+    );
+    done();
+  });
+
   it("reports a revision the model cannot make valid", async () => {
     const broken = { plan: { ...PLAN_ANSWER, phases: [] }, notes: "" };
     const answer = { content: [{ type: "tool_use" as const, name: "submit_revision", input: broken }] };
