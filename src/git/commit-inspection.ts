@@ -6,7 +6,7 @@
 import type { CommitFileChange, CommitInspection } from "../engine/ports.js";
 import { PlanwrightError } from "../errors.js";
 import type { GitResult } from "./run-git.js";
-import { LOG_FORMAT, parseLog } from "./trailers.js";
+import { parseTrailers } from "./trailers.js";
 
 /** Runs one git command in the repository being inspected. */
 export type GitRunner = (args: readonly string[], options?: { input?: string }) => Promise<GitResult>;
@@ -15,15 +15,20 @@ export type GitRunner = (args: readonly string[], options?: { input?: string }) 
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 const STATUSES = new Set(["A", "M", "D", "T"]);
 
-/** Describes commit `rev` against its first parent. */
+/**
+ * Describes commit `rev` against its first parent. Replace refs and grafts are ignored (untrusted
+ * code could have written them to make a commit look like another): parents, tree and message come
+ * from the raw commit object, which is what a push sends.
+ */
 export async function inspectCommit(git: GitRunner, rev: string): Promise<CommitInspection> {
+  const real = (args: readonly string[], options?: { input?: string }) =>
+    git(["--no-replace-objects", ...args], options);
   const sha = (
-    await git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`])
+    await real(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`])
   ).stdout.trim();
-  const [commit] = parseLog((await git(["log", "-1", "-z", LOG_FORMAT, sha, "--"])).stdout);
-  if (!commit) throw new PlanwrightError("internal", `cannot read commit ${rev}`);
-  const base = commit.parents[0] ?? EMPTY_TREE;
-  const raw = await git([
+  const { parents, message } = parseCommitObject((await real(["cat-file", "commit", sha])).stdout);
+  const base = parents[0] ?? EMPTY_TREE;
+  const raw = await real([
     "diff-tree",
     "-r",
     "-z",
@@ -36,7 +41,7 @@ export async function inspectCommit(git: GitRunner, rev: string): Promise<Commit
   ]);
   const entries = parseRawDiff(raw.stdout);
   const blobs = entries.filter((e) => e.status !== "D" && e.newMode !== "160000").map((e) => e.newSha);
-  const sizes = await blobSizes(git, blobs);
+  const sizes = await blobSizes(real, blobs);
   const changes: CommitFileChange[] = [];
   for (const e of entries) {
     const change: CommitFileChange = {
@@ -46,10 +51,30 @@ export async function inspectCommit(git: GitRunner, rev: string): Promise<Commit
       newMode: e.newMode,
       size: e.status === "D" || e.newMode === "160000" ? 0 : (sizes.get(e.newSha) ?? 0),
     };
-    if (e.newMode === "120000") change.linkTarget = (await git(["cat-file", "blob", e.newSha])).stdout;
+    if (e.newMode === "120000") change.linkTarget = (await real(["cat-file", "blob", e.newSha])).stdout;
     changes.push(change);
   }
-  return { sha, parents: commit.parents, trailers: commit.trailers, changes };
+  return { sha, parents, trailers: trailersOf(message), changes };
+}
+
+/** Parents and message of a raw commit object (`git cat-file commit`). */
+export function parseCommitObject(text: string): { parents: string[]; message: string } {
+  const split = text.indexOf("\n\n");
+  const header = split === -1 ? text : text.slice(0, split);
+  const parents = header
+    .split("\n")
+    .filter((line) => line.startsWith("parent "))
+    .map((line) => line.slice("parent ".length).trim());
+  return { parents, message: split === -1 ? "" : text.slice(split + 2) };
+}
+
+/** The trailers of a message: its last paragraph when every line of it is `Key: value`. */
+export function trailersOf(message: string): Record<string, string> {
+  const paragraphs = message.trimEnd().split(/\n\s*\n/);
+  const last = paragraphs.length > 1 ? (paragraphs[paragraphs.length - 1] ?? "") : "";
+  const lines = last.split("\n").filter((l) => l.trim() !== "");
+  if (lines.length === 0 || !lines.every((l) => /^[A-Za-z][A-Za-z0-9-]*:\s/.test(l))) return {};
+  return parseTrailers(lines.join("\n"));
 }
 
 interface RawEntry {

@@ -169,6 +169,34 @@ describe("verifyTaskCommit", () => {
     await expect(verifyTaskCommit(ws, check("code", { expectedParent: first }))).resolves.toBeUndefined();
   });
 
+  it("sees through replace refs: the commit checked is the one a push would send", async () => {
+    await setup();
+    await repo.write({ "src/a.ts": "benign\n" });
+    const benign = await commitAs("code");
+    await repo.git("reset", "--quiet", "--hard", base);
+    await repo.write({ ".github/workflows/evil.yml": "on: push\n" });
+    const evil = await commitAs("code");
+    await repo.git("replace", evil, benign);
+    // git log and diff now show the benign commit in place of the evil one
+    expect(await repo.git("show", "--name-only", "--format=", "HEAD")).toBe("src/a.ts");
+    expect(await refusal()).toContain(".github/workflows/evil.yml: denied by the built-in deny list");
+  });
+
+  it("sees through a grafted parent that hides a commit from the history", async () => {
+    await setup();
+    await repo.write({ ".github/workflows/evil.yml": "on: push\n" });
+    const evil = await commitAs("code");
+    await repo.write({ "src/a.ts": "benign\n" });
+    const head = await commitAs("code");
+    await repo.git("replace", "--graft", head, base);
+    const guarded = withApplyCheck(ws, { plan: PLAN, planBlob: BLOB, base });
+    expect((await ws.history(base)).map((c) => c.sha)).toEqual([head]);
+    await expect(guarded.push("origin", "main")).rejects.toThrow(
+      `its parent is ${evil.slice(0, 7)}, not the expected branch head ${base.slice(0, 7)}`,
+    );
+    expect(await repo.git("ls-remote", "origin", "refs/heads/main")).toContain(base);
+  });
+
   it("refuses wrong or missing trailers and a revert trailer on a task commit", async () => {
     await setup();
     await repo.write({ "src/a.ts": "x\n" });
