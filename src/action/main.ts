@@ -6,6 +6,7 @@
  */
 import * as core from "@actions/core";
 import { Octokit } from "@octokit/rest";
+import { appendFile } from "node:fs/promises";
 import { deriveState } from "../engine/state.js";
 import type { Model } from "../engine/ports.js";
 import { failureClassOf, messageOf, UsageError } from "../errors.js";
@@ -20,6 +21,7 @@ import {
 import { rollbackPlanFlow } from "../flows/rollback-plan.js";
 import { createRunView } from "../github/check-run-reporter.js";
 import { createGateway, type OctokitLike } from "../github/octokit-gateway.js";
+import { tokenPusher } from "../git/credential-push.js";
 import { openWorkspace } from "../git/git-workspace.js";
 import { createModelClient } from "../llm/client.js";
 import { ClaudeModel } from "../llm/coding-agent.js";
@@ -111,6 +113,9 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   const inputs = readInputs(envInputReader(env));
   core.setSecret(inputs.githubToken);
   if (inputs.anthropicApiKey) core.setSecret(inputs.anthropicApiKey);
+  // nothing the plan runs may read them (the post step gets its own copy from the runner)
+  delete env["INPUT_GITHUB-TOKEN"];
+  delete env["INPUT_ANTHROPIC-API-KEY"];
   const context = readContext(env);
   const workspace = await openWorkspace(context.workspace);
   const octokit = deps.octokit ?? octokitFor(inputs, context);
@@ -143,9 +148,14 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   }
   if (pr === undefined) throw new UsageError("input pr: required (the plan's pull request number)");
 
+  const remoteUrl = (await workspace.git(["remote", "get-url", "origin"])).stdout.trim();
   const flowDeps: PlanFlowDeps = {
     gateway,
     workspace,
+    // over HTTPS the token reaches one git push through askpass, never the checkout's config
+    ...(/^https?:\/\//.test(remoteUrl)
+      ? { push: tokenPusher(workspace.root, remoteUrl, inputs.githubToken) }
+      : {}),
     ...(context.runUrl ? { detailsUrl: context.runUrl } : {}),
     commitUrl: `${context.serverUrl}/${context.owner}/${context.repo}/commit/`,
     ...(deps.checkIntervalMs !== undefined ? { checkIntervalMs: deps.checkIntervalMs } : {}),
@@ -180,9 +190,16 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
     );
   }
   if (result.view) {
-    await core.summary.addRaw(renderJobSummary(result.view, { commitUrl: flowDeps.commitUrl ?? "" })).write();
+    await writeSummary(renderJobSummary(result.view, { commitUrl: flowDeps.commitUrl ?? "" }));
   }
   return result;
+}
+
+/** Appends to the job summary (GITHUB_STEP_SUMMARY); read fresh each time, unlike core.summary. */
+async function writeSummary(markdown: string): Promise<void> {
+  const file = process.env["GITHUB_STEP_SUMMARY"];
+  if (file) await appendFile(file, markdown, "utf8");
+  else core.info(markdown);
 }
 
 /** SIGINT/SIGTERM (a cancelled workflow run) abort the run: the current task is discarded. */
@@ -232,7 +249,7 @@ async function localStatus(
     await workspace.head(),
     await workspace.history(),
   );
-  if (result.view) await core.summary.addRaw(renderJobSummary(result.view)).write();
+  if (result.view) await writeSummary(renderJobSummary(result.view));
   return result;
 }
 

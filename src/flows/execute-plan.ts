@@ -220,7 +220,7 @@ export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
   const ws = deps.workspace;
   let expected = start;
   const push = deps.push ?? ((remote: string, branch: string) => ws.push(remote, branch));
-  return {
+  const guarded: Workspace = {
     root: ws.root,
     head: () => ws.head(),
     gitDir: () => ws.gitDir(),
@@ -246,6 +246,9 @@ export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
       expected = await ws.head();
     },
   };
+  // the engine's apply-time check reads commits through this optional port method
+  if (ws.inspectCommit) guarded.inspectCommit = (sha) => ws.inspectCommit!(sha);
+  return guarded;
 }
 
 const STATES: Record<string, PlanState> = {
@@ -344,8 +347,8 @@ export function resultOf(view: RunView, status: FlowStatus, message: string, run
 export function nextCommands(run: RunResult): string[] {
   const failed = run.tasks.find((t) => t.status === "failed");
   if (run.outcome === "waiting") return ["/continue", ...(run.waitingOn ? [`/skip ${run.waitingOn}`] : [])];
-  if (failed) return [`/retry ${failed.id}`, `/skip ${failed.id}`, "/rollback"];
   if (run.outcome === "cancelled") return ["/execute", "/rollback"];
+  if (failed) return [`/retry ${failed.id}`, `/skip ${failed.id}`, "/rollback"];
   return ["/rollback"];
 }
 

@@ -308,6 +308,8 @@ export class CheckRunReporter implements Reporter {
         });
         break;
     }
+    // a start alone waits for the next commit or failure: that keeps requests per task low
+    if (event.type === "task-started") return;
     this.dirty = true;
     this.commentDirty = true;
     this.schedule();
