@@ -1,0 +1,112 @@
+/**
+ * The Planwright GitHub App (Probot): webhook events become queued jobs, jobs become flows. The
+ * handlers answer GitHub within milliseconds (a 👀 reaction at most); the work queue runs the
+ * slow part afterwards, one job at a time per issue or PR, and a journal on disk (when a state
+ * folder is given) brings back the jobs a crashed process did not finish.
+ */
+import type { ApplicationFunctionOptions, Probot, ProbotOctokit } from "probot";
+import type { Config } from "../config.js";
+import { createModelClient, type ModelClient, type ModelClientOptions } from "../llm/client.js";
+import type { HandlerRuntime } from "./handler-runtime.js";
+import type { AppJob } from "./jobs.js";
+import { createMetrics, metricsHandler, type AppMetrics } from "./metrics.js";
+import { onCheckRunAction } from "./on-check-run-action.js";
+import { onIssueComment } from "./on-issue-comment.js";
+import { onPullSynchronize } from "./on-pull-synchronize.js";
+import { onReview } from "./on-review.js";
+import { runJob, type JobEnv } from "./run-job.js";
+import { createFileJournal, createWorkQueue, type WorkQueue } from "./work-queue.js";
+
+export interface AppOptions {
+  metrics?: AppMetrics;
+  /** Folder of the job journal; without it, accepted jobs live in memory only. */
+  stateDir?: string;
+  /** Settings of the model client (API key, base URL, retries); the model comes from the config. */
+  model?: Partial<Omit<ModelClientOptions, "model" | "onUsage">>;
+  /** The App's slug (its bot is `<slug>[bot]`); asked from GitHub once when not given. */
+  appSlug?: string;
+}
+
+/** The application function with the handles tests and the server need. */
+export interface PlanwrightApp {
+  (probot: Probot, options?: ApplicationFunctionOptions): void;
+  readonly metrics: AppMetrics;
+  /** Resolves once every queued job has finished. */
+  idle(): Promise<void>;
+}
+
+/** Creates the App; load the result into one Probot instance (`probot.load(app)` or a Server). */
+export function createApp(options: AppOptions = {}): PlanwrightApp {
+  const metrics = options.metrics ?? createMetrics();
+  let queue: WorkQueue<AppJob> | undefined;
+
+  const appFn = (probot: Probot, fnOptions?: ApplicationFunctionOptions): void => {
+    const logger = probot.log.child({ name: "planwright" });
+    let slug: Promise<string> | undefined = options.appSlug ? Promise.resolve(options.appSlug) : undefined;
+    const env: JobEnv = {
+      metrics,
+      logger,
+      octokitFor: (installationId) => probot.auth(installationId) as Promise<ProbotOctokit>,
+      async ourLogins() {
+        slug ??= probot
+          .auth()
+          .then((octokit) => octokit.request("GET /app"))
+          .then((response) => String((response.data as { slug?: string } | null)?.slug ?? "planwright"));
+        const name = await slug;
+        return [`${name}[bot]`];
+      },
+      modelFor: (config: Config): ModelClient =>
+        createModelClient({
+          ...options.model,
+          model: config.model,
+          onUsage: (usage) => metrics.usage(usage),
+        }),
+    };
+    queue = createWorkQueue<AppJob>((job) => runJob(job, env), {
+      ...(options.stateDir ? { journal: createFileJournal<AppJob>(options.stateDir) } : {}),
+      onError: (error, job) => logger.error({ err: error }, `job ${job.id} (${job.data.kind}) failed`),
+      onSettled: (job, seconds, outcome) => metrics.job(job.data.kind, seconds, outcome),
+      onDepth: (depth) => metrics.queueDepth(depth),
+    });
+    const runtime: HandlerRuntime = { queue, metrics, logger };
+
+    const timed =
+      <C extends { name: string; payload: { action?: string } }>(handler: (context: C) => Promise<void>) =>
+      async (context: C): Promise<void> => {
+        const started = performance.now();
+        const event = `${context.name}.${context.payload.action ?? ""}`;
+        try {
+          await handler(context);
+          metrics.webhook(event, (performance.now() - started) / 1000, "ok");
+        } catch (error) {
+          metrics.webhook(event, (performance.now() - started) / 1000, "error");
+          throw error;
+        }
+      };
+
+    probot.on("issue_comment.created", timed(onIssueComment(runtime)));
+    probot.on(
+      ["pull_request_review.submitted", "pull_request_review.edited", "pull_request_review.dismissed"],
+      timed(onReview(runtime)),
+    );
+    probot.on("pull_request.synchronize", timed(onPullSynchronize(runtime)));
+    probot.on("check_run.requested_action", timed(onCheckRunAction(runtime)));
+
+    // Probot's Server passes addHandler; a bare `probot.load` in tests has no server to serve on.
+    try {
+      fnOptions?.addHandler(metricsHandler(metrics));
+    } catch {
+      logger.debug("no server: /metrics is not served");
+    }
+    const recovered = queue.recover();
+    if (recovered > 0) logger.info(`resuming ${recovered} unfinished job(s) from the journal`);
+  };
+
+  return Object.assign(appFn, {
+    metrics,
+    idle: () => queue?.idle() ?? Promise.resolve(),
+  });
+}
+
+/** The App with default options, as `probot run` or a Server loads it. */
+export const app: PlanwrightApp = createApp();

@@ -1,0 +1,72 @@
+/**
+ * The App's background jobs as plain data: what a webhook asked for, written to the journal before
+ * GitHub gets its answer and run afterwards by {@link runJob} (./run-job.ts). Everything needed to
+ * run a job again after a restart is in here; credentials are not (an installation token is made
+ * again from the installation id).
+ */
+import type { Command } from "../flows/parse-command.js";
+import type { Review } from "../github/gateway.js";
+
+/** The repository and installation a job works on. */
+export interface RepoRef {
+  owner: string;
+  repo: string;
+  installationId: number;
+  defaultBranch: string;
+}
+
+/** A slash command in an issue or PR comment, or the check run's Continue button. */
+export interface CommandJob {
+  kind: "command";
+  repo: RepoRef;
+  /** The issue or pull request the command was given on. */
+  issue: number;
+  isPull: boolean;
+  command: Command;
+  /** Who gave it. */
+  actor: string;
+  /** The comment (the idempotency key); undefined for a check-run button. */
+  commentId?: number;
+  /** The issue's title, body and author from the webhook, which saves a request for `/plan`. */
+  issueData?: { title: string; body: string; user: { login: string; type: string }; labels: string[] };
+}
+
+/** A review requesting changes: revise the plan. */
+export interface ReviewJob {
+  kind: "review";
+  repo: RepoRef;
+  pull: number;
+  review: Review;
+}
+
+/** Reviews or the plan branch changed: evaluate the approval policy (and maybe execute). */
+export interface EvaluateJob {
+  kind: "evaluate";
+  repo: RepoRef;
+  pull: number;
+  /** What triggered it, for logs (`review submitted`, `synchronize`). */
+  reason: string;
+}
+
+export type AppJob = CommandJob | ReviewJob | EvaluateJob;
+
+/** Jobs of one issue or PR run one at a time. */
+export function jobKey(repo: RepoRef, number: number): string {
+  return `${repo.owner}/${repo.repo}#${number}`;
+}
+
+/** The repository of a webhook payload, or undefined when the delivery has no installation. */
+export function repoRefOf(payload: {
+  repository?: { name: string; owner: { login: string }; default_branch?: string } | null;
+  installation?: { id: number } | null;
+}): RepoRef | undefined {
+  const repository = payload.repository;
+  const installation = payload.installation;
+  if (!repository || !installation) return undefined;
+  return {
+    owner: repository.owner.login,
+    repo: repository.name,
+    installationId: installation.id,
+    defaultBranch: repository.default_branch ?? "main",
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * The slow part of every webhook, run by the work queue after GitHub has had its answer: check the
+ * actor's permission, then call the flow. Handlers stay thin; this is where a job becomes flows.
+ */
+import { Context, type Logger, type ProbotOctokit } from "probot";
+import type { Config } from "../config.js";
+import { permissionAtLeast } from "../flows/approval-policy.js";
+import { asDispatchable, dispatchCommand } from "../flows/dispatch-command.js";
+import { helpText, type Command } from "../flows/parse-command.js";
+import { requestPlan } from "../flows/request-plan.js";
+import { revisePlan } from "../flows/revise-plan.js";
+import { createGateway } from "../github/octokit-gateway.js";
+import type { GitHubGateway } from "../github/gateway.js";
+import type { ModelClient } from "../llm/client.js";
+import { findPlanPull } from "./find-plan-pull.js";
+import type { AppJob, CommandJob, EvaluateJob, RepoRef, ReviewJob } from "./jobs.js";
+import { loadRepoConfig, type ConfigSource } from "./load-config.js";
+import type { AppMetrics } from "./metrics.js";
+import { approvalChecker, evaluatePull } from "./approval.js";
+
+/** What jobs need from the running App. */
+export interface JobEnv {
+  /** An Octokit authenticated as the installation. */
+  octokitFor(installationId: number): Promise<ProbotOctokit>;
+  /** Our own logins (`<slug>[bot]`), whose comments carry trusted markers. */
+  ourLogins(): Promise<string[]>;
+  /** The model client for a repository's configuration (throws UsageError without an API key). */
+  modelFor(config: Config): ModelClient;
+  metrics: AppMetrics;
+  logger: Logger;
+}
+
+/** The refusal for someone whose permission does not reach `who_can_command`. */
+export function refusalText(login: string, minimum: string): string {
+  return [
+    `Sorry @${login}, Planwright commands can only be run by people with **${minimum}** permission or more on this repository.`,
+    `Please ask a maintainer to run the command for you.`,
+  ].join(" ");
+}
+
+/** The reply to `/help`, an unknown command or a malformed one. */
+export function helpReply(problem?: string): string {
+  return [
+    ...(problem ? [`**Planwright:** ${problem}`, ""] : []),
+    "**Planwright commands** (on an issue or its plan pull request):",
+    "",
+    helpText(),
+  ].join("\n");
+}
+
+async function runCommand(job: CommandJob, config: Config, gh: GitHubGateway, env: JobEnv): Promise<void> {
+  const { command } = job;
+  const permission = await gh.permissionOf(job.actor);
+  if (!permissionAtLeast(permission, config.who_can_command)) {
+    await gh.createComment(job.issue, refusalText(job.actor, config.who_can_command));
+    return;
+  }
+  const ourLogins = await env.ourLogins();
+  const log = (line: string) => env.logger.info(line);
+  switch (command.kind) {
+    case "help":
+      await gh.createComment(job.issue, helpReply());
+      return;
+    case "unknown":
+      await gh.createComment(job.issue, helpReply(`\`/${command.word}\` is not a Planwright command.`));
+      return;
+    case "invalid":
+      await gh.createComment(job.issue, helpReply(command.message));
+      return;
+    case "plan":
+    case "revise":
+      await runPlanning(job, command, config, gh, env, ourLogins);
+      return;
+    default: {
+      const dispatchable = asDispatchable(command);
+      if (!dispatchable) return;
+      const pull = job.isPull ? job.issue : await findPlanPull(gh, job.issue, ourLogins);
+      if (pull === undefined) {
+        await gh.createComment(
+          job.issue,
+          "**Planwright:** there is no plan for this issue yet. Start one with `/plan <request>`.",
+        );
+        return;
+      }
+      const outcome = await dispatchCommand(
+        { gateway: gh, config, ourLogins, checkApproval: approvalChecker(gh, config, ourLogins), log },
+        {
+          command: dispatchable,
+          pull,
+          thread: job.issue,
+          actor: job.actor,
+          ...(job.commentId ? { commentId: job.commentId } : {}),
+        },
+      );
+      if (outcome.status === "dispatched") {
+        if (command.kind === "rollback") env.metrics.plan("rolled_back");
+        else if (command.kind === "execute") env.metrics.plan("executed");
+      } else if (outcome.status === "failed") env.metrics.plan("failed");
+    }
+  }
+}
+
+async function runPlanning(
+  job: CommandJob,
+  command: Extract<Command, { kind: "plan" | "revise" }>,
+  config: Config,
+  gh: GitHubGateway,
+  env: JobEnv,
+  ourLogins: string[],
+): Promise<void> {
+  const commentId = job.commentId;
+  if (commentId === undefined) return;
+  let client: ModelClient;
+  try {
+    client = env.modelFor(config);
+  } catch (error) {
+    await gh.createComment(
+      job.issue,
+      `**Planwright** cannot plan: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    env.metrics.plan("failed");
+    return;
+  }
+  const pull =
+    command.kind === "revise" || job.isPull
+      ? job.isPull
+        ? job.issue
+        : await findPlanPull(gh, job.issue, ourLogins)
+      : undefined;
+  if (command.kind === "plan" && pull === undefined) {
+    env.metrics.plan("requested");
+    const outcome = await requestPlan(
+      {
+        gateway: gh,
+        planner: { client },
+        config: config,
+        ourLogins,
+        log: (line: string) => env.logger.info(line),
+      },
+      {
+        issue: job.issue,
+        commentId,
+        requester: job.actor,
+        request: [command.request, command.details].filter((s) => s !== "").join("\n"),
+        ...(job.issueData
+          ? { issueData: { number: job.issue, isPullRequest: false, ...job.issueData } }
+          : {}),
+      },
+    );
+    if (outcome.status === "failed") env.metrics.plan("failed");
+    return;
+  }
+  if (pull === undefined) {
+    await gh.createComment(
+      job.issue,
+      "**Planwright:** there is no plan to revise yet. Start one with `/plan <request>`.",
+    );
+    return;
+  }
+  // `/plan` on the plan's PR regenerates it: a revision asked to start over.
+  const instruction =
+    command.kind === "revise"
+      ? [command.instruction, command.details].filter((s) => s !== "").join("\n")
+      : `Regenerate the plan from scratch${command.request ? ` for this request: ${command.request}` : ""}.`;
+  const outcome = await revisePlan(
+    {
+      gateway: gh,
+      reviser: { client },
+      config: config,
+      ourLogins,
+      log: (line: string) => env.logger.info(line),
+    },
+    { pull, trigger: { kind: "command", commentId, requester: job.actor, instruction } },
+  );
+  if (outcome.status === "failed") env.metrics.plan("failed");
+}
+
+async function runReview(job: ReviewJob, config: Config, gh: GitHubGateway, env: JobEnv): Promise<void> {
+  const ourLogins = await env.ourLogins();
+  const client = env.modelFor(config);
+  const outcome = await revisePlan(
+    {
+      gateway: gh,
+      reviser: { client },
+      config: config,
+      ourLogins,
+      log: (line: string) => env.logger.info(line),
+    },
+    { pull: job.pull, trigger: { kind: "review", review: job.review } },
+  );
+  if (outcome.status === "failed") env.metrics.plan("failed");
+}
+
+async function runEvaluate(job: EvaluateJob, config: Config, gh: GitHubGateway, env: JobEnv): Promise<void> {
+  const outcome = await evaluatePull(gh, config, job.pull, await env.ourLogins(), job.repo.defaultBranch);
+  if (outcome.approved) env.metrics.plan("approved");
+  if (outcome.dispatched) env.metrics.plan("executed");
+}
+
+/** Runs one job; failures the flows could not report themselves are thrown to the queue's log. */
+export async function runJob(job: AppJob, env: JobEnv): Promise<void> {
+  const octokit = await env.octokitFor(job.repo.installationId);
+  const gh = createGateway(octokit, { owner: job.repo.owner, repo: job.repo.repo });
+  const loaded = await loadRepoConfig(
+    configSource(job.repo, octokit, env.logger),
+    gh,
+    job.repo.defaultBranch,
+  );
+  if ("report" in loaded) {
+    await gh.createComment(job.kind === "command" ? job.issue : job.pull, loaded.report);
+    return;
+  }
+  switch (job.kind) {
+    case "command":
+      return runCommand(job, loaded.config, gh, env);
+    case "review":
+      return runReview(job, loaded.config, gh, env);
+    case "evaluate":
+      return runEvaluate(job, loaded.config, gh, env);
+  }
+}
+
+/**
+ * Probot's own `context.config` (default branch only, `_extends` deep-merged) for a job, which runs
+ * outside the webhook and so has no context of its own: one is made for its repository.
+ */
+function configSource(repo: RepoRef, octokit: ProbotOctokit, logger: Logger): ConfigSource {
+  const event = {
+    id: `job-${repo.owner}-${repo.repo}`,
+    name: "repository",
+    payload: { repository: { owner: { login: repo.owner }, name: repo.repo } },
+  };
+  // Only `repository` is read by Context#config; the event type asks for a whole payload.
+  return new Context(event as unknown as ConstructorParameters<typeof Context>[0], octokit, logger);
+}

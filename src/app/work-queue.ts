@@ -1,0 +1,184 @@
+/**
+ * "Answer fast, work after": webhook handlers acknowledge and enqueue; the slow part (the model,
+ * commits, dispatches) runs here after GitHub has had its 2xx. Jobs with the same key (one issue or
+ * pull request) run one after another, so two reviews of a PR never race; jobs with the same id
+ * (the triggering comment, review or delivery) run once, however often GitHub delivers them.
+ *
+ * With a journal, a job is written to disk before the webhook is answered and marked done when it
+ * ends, so a process that dies mid-way finds the unfinished jobs on restart ({@link WorkQueue.recover}).
+ * The jobs themselves are idempotent (keyed by the comment id on GitHub), so running one twice is
+ * safe; the journal only makes sure none is lost.
+ */
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** One unit of background work. `data` must be JSON-serialisable when a journal is used. */
+export interface Job<T> {
+  /** Serialisation key: jobs with equal keys never run at the same time (e.g. `o/r#12`). */
+  key: string;
+  /** Idempotency key: a job whose id is queued, running or recently done is not queued again. */
+  id: string;
+  data: T;
+}
+
+/** Durable record of accepted jobs. */
+export interface JobJournal<T> {
+  add(job: Job<T>): void;
+  done(id: string): void;
+  /** Jobs added and not done, oldest first. */
+  pending(): Job<T>[];
+}
+
+export interface WorkQueueOptions<T> {
+  journal?: JobJournal<T>;
+  /** Called with every job failure (the job's own reporting comes first; this is for logs). */
+  onError?: (error: unknown, job: Job<T>) => void;
+  /** Called when a job ends, with its duration in seconds. */
+  onSettled?: (job: Job<T>, seconds: number, outcome: "ok" | "error") => void;
+  /** Called whenever the number of queued or running jobs changes. */
+  onDepth?: (depth: number) => void;
+  /** How many finished ids to remember for de-duplication (default 10,000). */
+  remember?: number;
+  now?: () => number;
+}
+
+export interface WorkQueue<T> {
+  /** Queues a job; false when its id is already queued, running or recently done. */
+  enqueue(job: Job<T>): boolean;
+  /** Resolves once nothing is queued or running (jobs queued meanwhile included). */
+  idle(): Promise<void>;
+  /** Queues the journal's unfinished jobs (after a restart); returns how many. */
+  recover(): number;
+  /** Jobs queued or running. */
+  readonly size: number;
+}
+
+/** A queue that runs `run` for each job; see the module comment. */
+export function createWorkQueue<T>(
+  run: (data: T, job: Job<T>) => Promise<void>,
+  options: WorkQueueOptions<T> = {},
+): WorkQueue<T> {
+  const now = options.now ?? (() => performance.now());
+  const remember = options.remember ?? 10_000;
+  const tails = new Map<string, Promise<void>>();
+  const active = new Set<string>();
+  const finished = new Set<string>();
+  let idleWaiters: (() => void)[] = [];
+
+  const depthChanged = () => {
+    options.onDepth?.(active.size);
+    if (active.size === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+
+  const execute = async (job: Job<T>): Promise<void> => {
+    const started = now();
+    let outcome: "ok" | "error" = "ok";
+    try {
+      await run(job.data, job);
+    } catch (error) {
+      outcome = "error";
+      options.onError?.(error, job);
+    }
+    // A failed job is done too: it reported its failure, and replaying it after a restart would
+    // only fail again. Work cut short by a crash never gets here, so it stays in the journal.
+    try {
+      options.journal?.done(job.id);
+    } catch (error) {
+      options.onError?.(error, job);
+    }
+    options.onSettled?.(job, (now() - started) / 1000, outcome);
+  };
+
+  const schedule = (job: Job<T>): void => {
+    active.add(job.id);
+    depthChanged();
+    const previous = tails.get(job.key) ?? Promise.resolve();
+    const tail = previous.then(() => execute(job));
+    tails.set(job.key, tail);
+    void tail.then(() => {
+      if (tails.get(job.key) === tail) tails.delete(job.key);
+      active.delete(job.id);
+      finished.add(job.id);
+      if (finished.size > remember) {
+        const oldest = finished.values().next().value;
+        if (oldest !== undefined) finished.delete(oldest);
+      }
+      depthChanged();
+    });
+  };
+
+  return {
+    enqueue(job) {
+      if (active.has(job.id) || finished.has(job.id)) return false;
+      options.journal?.add(job);
+      schedule(job);
+      return true;
+    },
+    idle() {
+      if (active.size === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    recover() {
+      let n = 0;
+      for (const job of options.journal?.pending() ?? []) {
+        if (active.has(job.id) || finished.has(job.id)) continue;
+        schedule(job);
+        n++;
+      }
+      return n;
+    },
+    get size() {
+      return active.size;
+    },
+  };
+}
+
+type JournalLine<T> = { op: "add"; job: Job<T> } | { op: "done"; id: string };
+
+/**
+ * A journal in `<dir>/jobs.jsonl`: one line per accepted and per finished job, appended
+ * synchronously so an accepted job is on disk before the webhook is answered. Opening it compacts
+ * the file to the unfinished jobs. A torn last line (a crash mid-write) is skipped.
+ */
+export function createFileJournal<T>(dir: string): JobJournal<T> {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "jobs.jsonl");
+  const open = new Map<string, Job<T>>();
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    // No journal yet.
+  }
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    let entry: JournalLine<T>;
+    try {
+      entry = JSON.parse(line) as JournalLine<T>;
+    } catch {
+      continue;
+    }
+    if (entry.op === "add") open.set(entry.job.id, entry.job);
+    else if (entry.op === "done") open.delete(entry.id);
+  }
+  const compacted = [...open.values()].map((job) => `${JSON.stringify({ op: "add", job })}\n`).join("");
+  writeFileSync(`${file}.tmp`, compacted);
+  renameSync(`${file}.tmp`, file);
+
+  const append = (line: JournalLine<T>) => appendFileSync(file, `${JSON.stringify(line)}\n`);
+  return {
+    add(job) {
+      open.set(job.id, job);
+      append({ op: "add", job });
+    },
+    done(id) {
+      if (!open.delete(id)) return;
+      append({ op: "done", id });
+    },
+    pending: () => [...open.values()],
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * The commands that hand a plan to the Action: `/execute`, `/continue`, `/retry [task]`,
+ * `/skip <task>` and `/rollback [task]` dispatch the execution workflow (from the default branch,
+ * never the PR's) with `{command, pr, plan, plan-blob, task}`; `/cancel` cancels its running run;
+ * `/status` refreshes the status comment. The caller has checked the actor's permission; execution
+ * commands re-check the approval here, from GitHub's own state, right before dispatching (the
+ * Action checks it once more before running anything).
+ *
+ * Every outcome is written in the plan's status comment on the thread where the command was given,
+ * with the command's request marker, so a replayed command (a restart that replays the journal)
+ * sees that it was already answered and does not dispatch twice.
+ */
+import type { Config } from "../config.js";
+import { failureClassOf, messageOf, type FailureClass } from "../errors.js";
+import type { CheckRun, GitHubGateway, IssueComment, PullRequest } from "../github/gateway.js";
+import { alreadyAnswered, findStatusMarker } from "./markers.js";
+import type { Command } from "./parse-command.js";
+import { PLAN_CHECK, planBranch, planFilePath, planIdOfBranch } from "./plan-pr.js";
+import { renderStatusComment, type NextCommand, type PlanState, type PlanStatus } from "./status-comment.js";
+
+/** The commands this flow handles. */
+export type DispatchableCommand =
+  | { kind: "execute" | "continue" | "cancel" | "status" }
+  | { kind: "retry" | "rollback"; task?: string }
+  | { kind: "skip"; task: string };
+
+/** The command as this flow takes it, or undefined for the commands it does not handle. */
+export function asDispatchable(command: Command): DispatchableCommand | undefined {
+  switch (command.kind) {
+    case "retry":
+    case "rollback":
+    case "skip":
+      return command;
+    case "execute":
+    case "continue":
+    case "cancel":
+    case "status":
+      return { kind: command.kind };
+    default:
+      return undefined;
+  }
+}
+
+/** What the approval check reports (the evaluate-approval flow, without dispatching). */
+export interface ApprovalCheck {
+  satisfied: boolean;
+  summary: string;
+}
+
+export interface DispatchCommandDeps {
+  gateway: GitHubGateway;
+  config: Config;
+  /** Logins Planwright writes as: markers are only trusted in their comments. */
+  ourLogins: readonly string[];
+  /** Re-checks the approval policy of a plan PR from GitHub's state. */
+  checkApproval: (pull: PullRequest) => Promise<ApprovalCheck>;
+  log?: (line: string) => void;
+}
+
+export interface DispatchCommandInput {
+  command: DispatchableCommand;
+  /** The plan's pull request. */
+  pull: number;
+  /** Where the command was given (the PR, or the issue of the plan): the answer goes there. */
+  thread: number;
+  actor: string;
+  /** The command's comment (the idempotency key); undefined for the check run's button. */
+  commentId?: number;
+}
+
+export type DispatchCommandOutcome =
+  | { status: "dispatched"; planId: string; inputs: Record<string, string> }
+  | { status: "cancelled"; planId: string; runs: number[] }
+  | { status: "reported"; planId: string; state: PlanState }
+  | { status: "refused"; planId?: string; reason: string }
+  | { status: "already-done"; planId: string }
+  | { status: "failed"; planId?: string; failureClass: FailureClass; message: string };
+
+/** Commands that need the approval policy to hold right now. */
+const NEEDS_APPROVAL = new Set(["execute", "continue", "retry", "skip"]);
+/** Workflow run statuses that mean "not finished". */
+const ACTIVE = new Set(["queued", "in_progress", "waiting", "requested", "pending"]);
+
+/** The plan's state as the `planwright` check run on the head shows it. */
+function stateOf(check: CheckRun | undefined, approved: boolean): PlanState {
+  if (!check) return "awaiting approval";
+  if (check.status !== "completed") return "executing";
+  switch (check.conclusion) {
+    case "success":
+      return "done";
+    case "failure":
+    case "timed_out":
+    case "cancelled":
+      return "failed";
+    case "action_required":
+      return approved ? "waiting" : "awaiting approval";
+    default:
+      return "awaiting approval";
+  }
+}
+
+/** Runs one dispatchable command (see the module comment); never throws, failures are reported. */
+export async function dispatchCommand(
+  deps: DispatchCommandDeps,
+  input: DispatchCommandInput,
+): Promise<DispatchCommandOutcome> {
+  const gh = deps.gateway;
+  const ours = new Set(deps.ourLogins.map((login) => login.toLowerCase()));
+  const log = (line: string) => deps.log?.(`/${input.command.kind} #${input.pull}: ${line}`);
+  let planId: string | undefined;
+  let comments: IssueComment[] | undefined;
+
+  const answer = async (status: Omit<PlanStatus, "planId">): Promise<void> => {
+    if (!planId) return;
+    const body = renderStatusComment({
+      ...status,
+      planId,
+      pull: input.pull,
+      ...(input.commentId !== undefined ? { requestCommentId: input.commentId } : {}),
+    });
+    comments ??= await gh.listComments(input.thread);
+    const mine = comments.find(
+      (c) => ours.has(c.user.login.toLowerCase()) && findStatusMarker(c.body) === planId,
+    );
+    if (mine) await gh.updateComment(mine.id, body);
+    else await gh.createComment(input.thread, body);
+  };
+  const refuse = async (state: PlanState, reason: string, next?: NextCommand[]) => {
+    await answer({ state, failure: { reason }, ...(next ? { next } : {}) });
+    return { status: "refused" as const, ...(planId ? { planId } : {}), reason };
+  };
+
+  try {
+    const pull = await gh.getPull(input.pull);
+    planId = planIdOfBranch(pull.headRef);
+    if (!planId || (pull.fromFork && !deps.config.execution.allow_forks)) {
+      const reason = planId
+        ? "plans from forks do not execute (execution.allow_forks is false)"
+        : `#${input.pull} is not a Planwright plan pull request`;
+      await gh.createComment(input.thread, `**Planwright:** \`/${input.command.kind}\` refused: ${reason}.`);
+      return { status: "refused", ...(planId ? { planId } : {}), reason };
+    }
+    if (input.commentId !== undefined) {
+      comments = await gh.listComments(input.thread);
+      if (alreadyAnswered(comments, input.commentId, deps.ourLogins))
+        return { status: "already-done", planId };
+    }
+    const kind: DispatchableCommand["kind"] = input.command.kind;
+    if (pull.state !== "open") return await refuse("failed", `pull request #${pull.number} is closed`);
+
+    const workflow = deps.config.execution.workflow;
+    if (kind === "cancel") {
+      const runs = (await gh.listWorkflowRuns(workflow)).filter(
+        (run) => ACTIVE.has(run.status) && run.event === "workflow_dispatch",
+      );
+      if (runs.length > 1) {
+        // Runs are dispatched on the default branch: nothing on a run says which PR it serves.
+        const links = runs.map((run) => run.htmlUrl).join(", ");
+        return await refuse(
+          "executing",
+          `${runs.length} Planwright runs are active; cancel the right one: ${links}`,
+        );
+      }
+      const run = runs[0];
+      if (!run) {
+        const state = stateOf(await gh.findCheckRun(pull.headSha, PLAN_CHECK), false);
+        return await refuse(state, "no Planwright run is active");
+      }
+      await gh.cancelWorkflowRun(run.id);
+      await answer({
+        state: "failed",
+        failure: { reason: `cancelled by @${input.actor}` },
+        runUrl: run.htmlUrl,
+        next: [
+          { command: "/execute", does: "execute again (done tasks are kept)" },
+          { command: "/rollback", does: "revert what was done" },
+        ],
+      });
+      return { status: "cancelled", planId, runs: [run.id] };
+    }
+
+    const approval = await deps.checkApproval(pull);
+    if (kind === "status") {
+      const check = await gh.findCheckRun(pull.headSha, PLAN_CHECK);
+      const state = stateOf(check, approval.satisfied);
+      await answer({ state, approval: approval.summary });
+      return { status: "reported", planId, state };
+    }
+    if (NEEDS_APPROVAL.has(kind) && !approval.satisfied) {
+      return await refuse("awaiting approval", `not approved: ${approval.summary}`, [
+        { command: "/status", does: "check the approvals again" },
+        { command: "/revise <instruction>", does: "change the plan" },
+      ]);
+    }
+
+    const path = planFilePath(planId);
+    const file = await gh.readFile(path, pull.headSha);
+    if (!file) return await refuse("failed", `${path} is missing on ${planBranch(planId)}`);
+    const task = "task" in input.command ? input.command.task : undefined;
+    const inputs: Record<string, string> = {
+      command: kind,
+      pr: String(pull.number),
+      plan: path,
+      "plan-blob": file.sha,
+      ...(task !== undefined ? { task } : {}),
+    };
+    const base = await gh.defaultBranch();
+    await gh.dispatchWorkflow(workflow, base.name, inputs);
+    log(`dispatched ${workflow} on ${base.name}`);
+    const what =
+      kind === "rollback" ? `rolling back${task ? ` ${task}` : ""}` : `/${kind}${task ? ` ${task}` : ""}`;
+    await answer({
+      state: "executing",
+      approval: approval.summary,
+      next: [
+        { command: "/status", does: `refresh this comment (${what} dispatched by @${input.actor})` },
+        { command: "/cancel", does: "stop the run" },
+      ],
+    });
+    return { status: "dispatched", planId, inputs };
+  } catch (error) {
+    const failureClass = failureClassOf(error);
+    const message = messageOf(error);
+    log(`failed (${failureClass}): ${message.split("\n")[0]}`);
+    try {
+      if (planId)
+        await answer({ state: "failed", failure: { reason: `/${input.command.kind} failed: ${message}` } });
+    } catch (reportError) {
+      log(`could not report the failure: ${messageOf(reportError)}`);
+    }
+    return { status: "failed", ...(planId ? { planId } : {}), failureClass, message };
+  }
+}

@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { findRequestMarker, findStatusMarker } from "../../src/flows/markers.js";
+import { BOT, startHarness, type Harness } from "./app-harness.js";
+import { ALICE, READER, REPO_FILES, commentPayload, planAnswer, submitPlan } from "./fixtures.js";
+
+let h: Harness;
+
+async function start(pullCreations = 1, files: Record<string, string> = REPO_FILES) {
+  h = await startHarness(files, { pullCreations });
+  h.github.permissions.set("alice", "write");
+  h.github.permissions.set("reader", "read");
+  h.github.issues.set(42, { title: "Two-factor login", body: "Users want 2FA.", user: ALICE });
+}
+
+afterEach(async () => {
+  await h.close();
+});
+
+const botComments = (issue: number) =>
+  h.github.comments.filter((c) => c.issue === issue && c.user.login === BOT.login);
+
+/** Requests of a /plan that are not reads of repository files for the model's context. */
+function planRequests(log: readonly string[]): string[] {
+  return log.filter((line) => !/^GET \/(contents\/(?!\.github)|git\/trees\/)/.test(line));
+}
+
+describe("/plan on an issue", () => {
+  beforeEach(async () => {
+    await start();
+  });
+
+  it("acknowledges at once, then plans, opens the PR and reports in one status comment", async () => {
+    h.model.enqueue(submitPlan(planAnswer()));
+    const comment = commentPayload("/plan add 2FA", ALICE);
+    const ms = await h.deliver("issue_comment", comment);
+    // The webhook is answered before the slow part: the model has not been asked yet.
+    expect(h.model.requests).toHaveLength(0);
+    expect(ms).toBeLessThan(5000);
+    await h.app.idle();
+
+    const id = (comment["comment"] as { id: number }).id;
+    expect(h.github.reactions).toEqual([{ comment: id, content: "eyes" }]);
+    expect(h.github.refs.get("planwright/42-add-2fa")).toBeDefined();
+    expect(h.github.pulls).toHaveLength(1);
+    expect(h.github.pulls[0]?.head).toBe("planwright/42-add-2fa");
+    expect(h.github.labels.get(100)).toEqual(["planwright", "risk:high"]);
+    expect(h.github.checkRuns.map((r) => [r.name, r.conclusion])).toEqual([
+      ["planwright", "action_required"],
+    ]);
+    const status = botComments(42);
+    expect(status).toHaveLength(1);
+    expect(findStatusMarker(status[0]!.body)).toBe("42-add-2fa");
+    expect(findRequestMarker(status[0]!.body)).toBe(id);
+    expect(status[0]!.body).toMatch(/Awaiting approval[\s\S]*#100/);
+    expect(h.app.metrics.registry).toBeDefined();
+    expect(await h.app.metrics.text()).toMatch(/planwright_plans_total\{event="requested"\} 1/);
+
+    const counted = planRequests(h.github.log);
+    // Reported in the final message; kept here so a regression shows.
+    console.log(
+      `GitHub requests of a /plan (without context reads): ${counted.length}\n  ${counted.join("\n  ")}`,
+    );
+    expect(counted.length).toBeLessThanOrEqual(20);
+    h.done();
+  });
+
+  it("answers five deliveries of the same comment with one branch, one PR and one status comment", async () => {
+    h.model.enqueue(submitPlan(planAnswer()));
+    const comment = commentPayload("/plan add 2FA", ALICE);
+    for (let i = 0; i < 5; i++) await h.deliver("issue_comment", comment, "same-delivery");
+    await h.app.idle();
+    // After the work is done, GitHub's "Redeliver" once more.
+    await h.settle("issue_comment", comment, "same-delivery");
+    expect(h.github.pulls).toHaveLength(1);
+    expect([...h.github.refs.keys()].filter((ref) => ref.startsWith("planwright/"))).toHaveLength(1);
+    expect(botComments(42)).toHaveLength(1);
+    expect(h.github.reactions).toHaveLength(1);
+    expect(h.model.requests).toHaveLength(1);
+    h.done();
+  });
+});
+
+describe("/plan that fails", () => {
+  beforeEach(async () => {
+    await start(0);
+  });
+
+  it("reports a planner failure in the status comment with the command to retry", async () => {
+    // A task that needs one that does not exist: the loader refuses it every time.
+    const broken = planAnswer();
+    (broken["phases"] as { tasks: { needs?: string[] }[] }[])[0]!.tasks[0]!.needs = ["no-such-task"];
+    h.model.enqueue(submitPlan(broken), submitPlan(broken), submitPlan(broken));
+    await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
+    expect(h.github.pulls).toHaveLength(0);
+    const status = botComments(42);
+    expect(status).toHaveLength(1);
+    expect(status[0]!.body).toMatch(/Planning failed/);
+    expect(status[0]!.body).toContain("/plan");
+    expect(await h.app.metrics.text()).toMatch(/planwright_plans_total\{event="failed"\} 1/);
+    h.done();
+  });
+});
+
+describe("who may command", () => {
+  beforeEach(async () => {
+    await start(0);
+  });
+
+  it("refuses a user below who_can_command with one polite reply and never asks the model", async () => {
+    const comment = commentPayload("/plan add a backdoor", READER);
+    await h.settle("issue_comment", comment);
+    await h.settle("issue_comment", comment);
+    const replies = botComments(42);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toMatch(/Sorry @reader.*\*\*write\*\* permission or more/);
+    expect(h.model.requests).toHaveLength(0);
+    expect(h.github.refs.size).toBe(1);
+    h.done();
+  });
+
+  it("ignores bots, its own comments, edited comments and commands in code or quotes", async () => {
+    const ignored = [
+      commentPayload("/plan add 2FA", { login: "dependabot[bot]", type: "Bot" }),
+      commentPayload("/plan add 2FA", BOT),
+      commentPayload("/plan add 2FA", ALICE, 42, { action: "edited" }),
+      commentPayload("Try this:\n```\n/plan add 2FA\n```", ALICE),
+      commentPayload("> /plan add 2FA\n\nas they said", ALICE),
+      commentPayload("Run `/plan add 2FA` later", ALICE),
+    ];
+    for (const payload of ignored) {
+      await h.settle("issue_comment", payload);
+    }
+    expect(h.model.requests).toHaveLength(0);
+    h.assertNoRequests();
+  });
+});
+
+describe("configuration", () => {
+  it("reports an invalid .github/planwright.yml with its line and does not fall back to the defaults", async () => {
+    await start(0, {
+      ...REPO_FILES,
+      ".github/planwright.yml": "model: claude-sonnet-4-6\nwho_can_command: everyone\n",
+    });
+    await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
+    const replies = botComments(42);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toContain(".github/planwright.yml:2:");
+    expect(replies[0]!.body).toMatch(/who_can_command must be one of/);
+    expect(replies[0]!.body).toMatch(/defaults are not used/);
+    expect(h.model.requests).toHaveLength(0);
+    h.done();
+  });
+
+  it("applies a valid configuration: who_can_command admin refuses a writer", async () => {
+    await start(0, { ...REPO_FILES, ".github/planwright.yml": "who_can_command: admin\n" });
+    await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
+    expect(botComments(42)[0]?.body).toMatch(/\*\*admin\*\* permission/);
+    h.done();
+  });
+});
