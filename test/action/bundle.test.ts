@@ -1,0 +1,96 @@
+/**
+ * Acceptance: the committed bundle runs with plain `node`, with the documented inputs, against a
+ * local HTTP server standing in for api.github.com (GITHUB_API_URL) and a local bare git remote.
+ * nock cannot reach a child process, hence the server.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { harness, plan, type Harness } from "./harness.js";
+
+const run = promisify(execFile);
+const BUNDLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "action", "dist", "index.js");
+
+let open: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of open) await close();
+  open = [];
+});
+
+async function node(h: Harness, env: Record<string, string>): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [BUNDLE], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: h.dir, ...env },
+    });
+    return { code: 0, stdout };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string };
+    return { code: e.code ?? 1, stdout: e.stdout ?? "" };
+  }
+}
+
+describe.skipIf(!existsSync(BUNDLE))("action/dist/index.js", () => {
+  it("executes an approved plan as a child process against a local GitHub and git remote", async () => {
+    const h = await harness(
+      plan([
+        {
+          id: "docs",
+          tasks: [
+            { id: "write-a", title: "Write a", write: { path: "docs/a.md", content: "# A\n" } },
+            {
+              id: "write-b",
+              title: "Write b",
+              write: { path: "docs/b.md", content: "# B\n" },
+              verify: "test -f docs/b.md",
+            },
+          ],
+        },
+      ]),
+    );
+    const { url, server } = await h.github.listen();
+    open.push(
+      () => new Promise<void>((resolve) => server.close(() => resolve())),
+      () => h.cleanup(),
+    );
+    await h.approve();
+
+    const env = await h.env(
+      { command: "execute", pr: "5", "plan-blob": h.planBlob },
+      { GITHUB_API_URL: url },
+    );
+    const result = await node(h, env);
+    // the token appears only in the runner's masking command
+    expect(result.stdout.split("\n").filter((l) => l.includes("ghs_testtoken"))).toEqual([
+      "::add-mask::ghs_testtoken000000000000000000000000",
+    ]);
+    expect(result.code).toBe(0);
+    const out = await h.outputs();
+    expect(out).toMatchObject({ status: "succeeded", "tasks-done": "2", "tasks-failed": "0" });
+    expect(out["head-sha"]).toBe(await h.remoteHead());
+    expect(await h.branchLog()).toEqual(["Write a|write-a|", "Write b|write-b|"]);
+    expect(h.github.violations).toEqual([]);
+    expect(h.github.runs("planwright").at(-1)).toMatchObject({
+      conclusion: "success",
+      head_sha: out["head-sha"],
+    });
+    expect(await h.summary()).toContain("```mermaid");
+  });
+
+  it("fails the step with one line, not a stack trace, on a missing token", async () => {
+    const h = await harness(
+      plan([{ id: "p", tasks: [{ id: "t", title: "T", write: { path: "t", content: "" } }] }]),
+    );
+    open.push(() => h.cleanup());
+    const env = await h.env({ command: "execute", pr: "5" }, { "INPUT_GITHUB-TOKEN": "" });
+    const result = await node(h, env);
+    expect(result.code).toBe(1);
+    const errors = result.stdout.split("\n").filter((l) => l.startsWith("::error::"));
+    expect(errors).toEqual([
+      "::error::planwright (usage): input github-token: required (an installation token of the Planwright App, or GITHUB_TOKEN)",
+    ]);
+    expect(result.stdout).not.toMatch(/\n\s+at /);
+  });
+});
