@@ -24,6 +24,21 @@ describe("assertMatchesOpenApi", () => {
     expect(() => assertMatchesOpenApi("GET", "/repos/o/r/contents/src/a/b.ts?ref=main")).not.toThrow();
   });
 
+  it("checks query parameters: known names, integer types and enums", () => {
+    expect(() =>
+      assertMatchesOpenApi("GET", "/repos/o/r/commits/abc/check-runs?check_name=x&filter=latest&per_page=10"),
+    ).not.toThrow();
+    expect(() => assertMatchesOpenApi("GET", "/repos/o/r/commits/abc/check-runs?checkname=x")).toThrow(
+      /query: unknown parameter "checkname"/,
+    );
+    expect(() => assertMatchesOpenApi("GET", "/repos/o/r/pulls?state=merged")).toThrow(
+      /query\.state: "merged" is not one of/,
+    );
+    expect(() => assertMatchesOpenApi("GET", "/repos/o/r/issues/1/comments?per_page=many")).toThrow(
+      /query\.per_page: "many" is not an integer/,
+    );
+  });
+
   it("refuses a path that is not in the API", () => {
     expect(() => assertMatchesOpenApi("GET", "/repos/o/r/isues/1")).toThrow(/no such path/);
   });

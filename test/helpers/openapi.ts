@@ -37,6 +37,9 @@ type Schema = {
 interface Parameter {
   $ref?: string;
   name?: string;
+  in?: string;
+  required?: boolean;
+  schema?: Schema;
   "x-multi-segment"?: boolean;
 }
 
@@ -68,14 +71,50 @@ let cached: { spec: Spec; routes: Route[] } | undefined;
 function multiSegmentParameters(spec: Spec, operations: Record<string, Operation>): Set<string> {
   const names = new Set<string>();
   for (const operation of Object.values(operations)) {
-    for (const raw of operation.parameters ?? []) {
-      const ref = raw.$ref?.replace("#/components/parameters/", "");
-      const parameter = (ref !== undefined ? spec.components.parameters?.[ref] : raw) as
-        Parameter | undefined;
-      if (parameter?.["x-multi-segment"] && parameter.name) names.add(parameter.name);
+    for (const parameter of parametersOf(spec, operation)) {
+      if (parameter["x-multi-segment"] && parameter.name) names.add(parameter.name);
     }
   }
   return names;
+}
+
+/** An operation's parameters with `$ref`s resolved. */
+function parametersOf(spec: Spec, operation: Operation): Parameter[] {
+  return (operation.parameters ?? []).flatMap((raw) => {
+    const ref = raw.$ref?.replace("#/components/parameters/", "");
+    const parameter = (ref !== undefined ? spec.components.parameters?.[ref] : raw) as Parameter | undefined;
+    return parameter ? [parameter] : [];
+  });
+}
+
+/** Query-string problems: parameters the operation does not take, values of the wrong type or enum. */
+function queryErrors(operation: Operation, query: URLSearchParams): string[] {
+  const known = new Map(
+    parametersOf(load().spec, operation)
+      .filter((parameter) => parameter.in === "query" && parameter.name)
+      .map((parameter) => [parameter.name as string, parameter]),
+  );
+  const errors: string[] = [];
+  for (const [name, parameter] of known) {
+    if (parameter.required && !query.has(name)) errors.push(`query: missing required parameter "${name}"`);
+  }
+  for (const [name, value] of query) {
+    const parameter = known.get(name);
+    if (!parameter) {
+      errors.push(`query: unknown parameter "${name}"`);
+      continue;
+    }
+    const schema = parameter.schema ? resolve(parameter.schema) : {};
+    if (schema.type === "integer" && !/^-?\d+$/.test(value))
+      errors.push(`query.${name}: "${value}" is not an integer`);
+    if (schema.type === "boolean" && value !== "true" && value !== "false") {
+      errors.push(`query.${name}: "${value}" is not a boolean`);
+    }
+    if (schema.enum && !schema.enum.map(String).includes(value)) {
+      errors.push(`query.${name}: "${value}" is not one of ${schema.enum.map(show).join(", ")}`);
+    }
+  }
+  return errors;
 }
 
 /** The description is 13 MB: parse it once per test worker, on first use. */
@@ -265,7 +304,8 @@ export interface OpenApiCheckOptions {
 /**
  * Throws unless `method path` is an operation of GitHub's REST API and `body` (parsed JSON, or
  * undefined for none) satisfies the operation's request-body schema. `path` is the actual URL path
- * (`/repos/o/r/issues/1/comments`), with or without a query string or origin.
+ * (`/repos/o/r/issues/1/comments`), with or without an origin; query parameters must be ones the
+ * operation takes, with values of their type and enum.
  */
 export function assertMatchesOpenApi(
   method: string,
@@ -287,6 +327,9 @@ export function assertMatchesOpenApi(
   }
   const operation = route.operations[verb] as Operation;
   const where = `${method.toUpperCase()} ${route.template}`;
+  const search = /\?([^#]*)/.exec(path)?.[1];
+  const badQuery = search ? queryErrors(operation, new URLSearchParams(search)) : [];
+  if (badQuery.length > 0) throw new Error(`OpenAPI: ${where}: ${badQuery.join("; ")}`);
   const requestBody = operation.requestBody;
   const hasBody = body !== undefined && body !== "";
   if (!requestBody) {
