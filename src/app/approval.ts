@@ -70,11 +70,11 @@ export function approvalChecker(
 export async function evaluatePull(
   gateway: GitHubGateway,
   config: Config,
-  pullNumber: number,
+  pullRef: number | PullRequest,
   ourLogins: readonly string[],
   defaultBranch?: string,
 ): Promise<{ approved: boolean; dispatched: boolean }> {
-  const pull = await gateway.getPull(pullNumber);
+  const pull = typeof pullRef === "number" ? await gateway.getPull(pullRef) : pullRef;
   const options = { dispatch: true, report: true, ...(defaultBranch ? { defaultBranch } : {}) };
   const result = await evaluate(gateway, config, pull, ourLogins, options);
   return { approved: result?.satisfied ?? false, dispatched: result?.dispatched ?? false };

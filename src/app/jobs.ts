@@ -5,7 +5,7 @@
  * again from the installation id).
  */
 import type { Command } from "../flows/parse-command.js";
-import type { Review } from "../github/gateway.js";
+import type { PullRequest, Review } from "../github/gateway.js";
 
 /** The repository and installation a job works on. */
 export interface RepoRef {
@@ -46,6 +46,8 @@ export interface EvaluateJob {
   pull: number;
   /** What triggered it, for logs (`review submitted`, `synchronize`). */
   reason: string;
+  /** The PR as the webhook showed it, which saves reading it again. */
+  pullData?: PullRequest;
 }
 
 export type AppJob = CommandJob | ReviewJob | EvaluateJob;

@@ -5,6 +5,7 @@
  */
 import type { Context } from "probot";
 import { planIdOfBranch } from "../flows/plan-pr.js";
+import { mapPull } from "../github/map-responses.js";
 import type { HandlerRuntime } from "./handler-runtime.js";
 import { jobKey, repoRefOf } from "./jobs.js";
 
@@ -20,7 +21,7 @@ export function onPullSynchronize(runtime: HandlerRuntime) {
     runtime.queue.enqueue({
       key: jobKey(repo, pull.number),
       id: `push:${pull.number}:${context.payload.after}`,
-      data: { kind: "evaluate", repo, pull: pull.number, reason: "synchronize" },
+      data: { kind: "evaluate", repo, pull: pull.number, reason: "synchronize", pullData: mapPull(pull) },
     });
   };
 }

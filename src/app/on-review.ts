@@ -7,6 +7,7 @@
 import type { Context } from "probot";
 import { isBot, reviewFromWebhook } from "../flows/approval-policy.js";
 import { planIdOfBranch } from "../flows/plan-pr.js";
+import { mapPull } from "../github/map-responses.js";
 import type { HandlerRuntime } from "./handler-runtime.js";
 import { jobKey, repoRefOf } from "./jobs.js";
 
@@ -41,7 +42,13 @@ export function onReview(runtime: HandlerRuntime) {
     runtime.queue.enqueue({
       key,
       id: `delivery:${context.id}`,
-      data: { kind: "evaluate", repo, pull: pull.number, reason: `review ${action}` },
+      data: {
+        kind: "evaluate",
+        repo,
+        pull: pull.number,
+        reason: `review ${action}`,
+        pullData: mapPull(pull),
+      },
     });
   };
 }

@@ -192,7 +192,13 @@ async function runReview(job: ReviewJob, config: Config, gh: GitHubGateway, env:
 }
 
 async function runEvaluate(job: EvaluateJob, config: Config, gh: GitHubGateway, env: JobEnv): Promise<void> {
-  const outcome = await evaluatePull(gh, config, job.pull, await env.ourLogins(), job.repo.defaultBranch);
+  const outcome = await evaluatePull(
+    gh,
+    config,
+    job.pullData ?? job.pull,
+    await env.ourLogins(),
+    job.repo.defaultBranch,
+  );
   if (outcome.approved) env.metrics.plan("approved");
   if (outcome.dispatched) env.metrics.plan("executed");
 }

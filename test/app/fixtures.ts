@@ -87,7 +87,7 @@ export function reviewPayload(
     commit_id: string;
     body?: string;
   },
-  pull: { number: number; head: string; sha: string },
+  pull: { number: number; head: string; sha: string; body?: string },
 ): Json {
   const payload = example("pull_request_review", action === "edited" ? "submitted" : action);
   payload["action"] = action;
@@ -96,6 +96,10 @@ export function reviewPayload(
   (pr["head"] as Json)["ref"] = pull.head;
   (pr["head"] as Json)["sha"] = pull.sha;
   ((pr["head"] as Json)["repo"] as Json)["full_name"] = "o/r";
+  ((pr["base"] as Json)["repo"] as Json)["full_name"] = "o/r";
+  (pr["base"] as Json)["ref"] = "main";
+  pr["user"] = { login: "planwright[bot]", type: "Bot" };
+  pr["body"] = pull.body ?? "";
   const r = payload["review"] as Json;
   Object.assign(r, { ...review, body: review.body ?? "", submitted_at: "2026-01-01T00:00:00Z" });
   r["user"] = { ...(r["user"] as Json), ...review.user };
@@ -104,13 +108,17 @@ export function reviewPayload(
 }
 
 /** A `pull_request.synchronize` payload for plan PR `pull`. */
-export function synchronizePayload(pull: { number: number; head: string; sha: string }): Json {
+export function synchronizePayload(pull: { number: number; head: string; sha: string; body?: string }): Json {
   const payload = example("pull_request", "synchronize");
   const pr = payload["pull_request"] as Json;
   pr["number"] = pull.number;
   (pr["head"] as Json)["ref"] = pull.head;
   (pr["head"] as Json)["sha"] = pull.sha;
   ((pr["head"] as Json)["repo"] as Json)["full_name"] = "o/r";
+  ((pr["base"] as Json)["repo"] as Json)["full_name"] = "o/r";
+  (pr["base"] as Json)["ref"] = "main";
+  pr["user"] = { login: "planwright[bot]", type: "Bot" };
+  pr["body"] = pull.body ?? "";
   payload["after"] = pull.sha;
   payload["number"] = pull.number;
   return payload;
@@ -136,4 +144,25 @@ export function checkRunActionPayload(
   payload["requested_action"] = { identifier };
   payload["sender"] = { ...(payload["sender"] as Json), ...user };
   return payload;
+}
+
+/** The reviser's answer: the plan with a docs task added. */
+export function revisionAnswer(): { content: { type: "tool_use"; name: string; input: unknown }[] } {
+  const plan = planAnswer();
+  const phases = plan["phases"] as unknown[];
+  const docs = {
+    id: "docs",
+    title: "Docs",
+    mode: "sequential",
+    tasks: [{ id: "docs-2fa", title: "Document 2FA", write: { path: "docs/2fa.md", content: "# 2FA\n" } }],
+  };
+  return {
+    content: [
+      {
+        type: "tool_use",
+        name: "submit_revision",
+        input: { plan: { ...plan, phases: [...phases, docs] }, notes: "Added a docs task." },
+      },
+    ],
+  };
 }
