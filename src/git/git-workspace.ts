@@ -18,6 +18,14 @@ export interface WorkspaceOptions {
   identity?: GitIdentity;
 }
 
+/**
+ * Task commands may have written hooks or an fsmonitor command into `.git/`; git must not run them
+ * on our behalf. Not added to commands that talk to a remote, where `-c` would reach the other side
+ * of a local transport (its own hooks are the remote's business).
+ */
+const LOCAL_HARDENING = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
+const REMOTE_COMMANDS = new Set(["push", "fetch", "ls-remote"]);
+
 /** A worktree made by GitWorkspace.worktree(); dispose() removes it. */
 export type DisposableWorkspace = GitWorkspace & { dispose(): Promise<void> };
 
@@ -42,7 +50,11 @@ export class GitWorkspace implements Workspace {
     args: readonly string[],
     options: { input?: string; okCodes?: number[] } = {},
   ): Promise<GitResult> {
-    return runGit(this.root, args, { ...options, identity: this.identity });
+    const remote = REMOTE_COMMANDS.has(args[0] ?? "");
+    return runGit(this.root, remote ? args : [...LOCAL_HARDENING, ...args], {
+      ...options,
+      identity: this.identity,
+    });
   }
 
   private async out(args: readonly string[]): Promise<string> {
