@@ -204,6 +204,7 @@ export const gitRoutes: RouteDef[] = [
       const entry = await git.pathBlob(ref, path);
       if (!entry || entry.type !== "blob") return notFound();
       const content = await git.blob(entry.sha);
+      if (/raw/.test(context.accept)) return { status: 200, raw: content.toString("utf8") };
       return {
         status: 200,
         body: {

@@ -325,6 +325,11 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     const reply = (answer: Reply) => {
       record.status = answer.status;
       let payload = answer.body;
+      if (answer.raw !== undefined) {
+        res.writeHead(answer.status, { "content-type": "text/plain; charset=utf-8" });
+        res.end(answer.raw);
+        return;
+      }
       if (route && answer.status < 300) {
         const shaped = shapeResponse(method, route.template, answer.status, payload);
         payload = shaped.body;
@@ -371,6 +376,9 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     route.names.forEach(
       (name, i) => (params[name] = decodeURIComponent((match as RegExpExecArray)[i + 1] ?? "")),
     );
+    if ((params.owner ?? state.owner) !== state.owner || (params.repo ?? state.repo) !== state.repo) {
+      return reply({ status: 404, body: { message: "Not Found" } });
+    }
     const hooks = hooksFor(actor);
     const answer = await route.handler({
       params,
@@ -380,6 +388,7 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
       state,
       hooks,
       url: requestUrl,
+      accept: String(req.headers.accept ?? ""),
     });
     reply(answer);
   }

@@ -25,11 +25,15 @@ export interface RouteContext {
   hooks: SandboxHooks;
   /** `http://127.0.0.1:<port>` + path, for Link headers. */
   url: URL;
+  /** The Accept header (`application/vnd.github.raw` asks for a file's bytes). */
+  accept: string;
 }
 
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A non-JSON body (raw file contents), sent as text/plain. */
+  raw?: string;
   headers?: Record<string, string>;
 }
 

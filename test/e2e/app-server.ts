@@ -1,0 +1,85 @@
+/**
+ * The Planwright App on Probot's real HTTP server, pointed at the GitHub sandbox (`baseUrl`) and
+ * at the fake Messages server, as `npm start` runs it but with a test key and port 0. Also a
+ * process entry (`tsx test/e2e/app-server.ts`), for tests that kill and restart the App: it reads
+ * its settings from the environment and prints `listening <url>` once it accepts deliveries.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { Probot, Server } from "probot";
+import { createApp, type PlanwrightApp } from "../../src/app/app.js";
+
+export interface AppServerOptions {
+  /** The sandbox's API URL. */
+  githubUrl: string;
+  webhookSecret: string;
+  /** The fake Messages server's URL. */
+  modelUrl: string;
+  /** Job journal folder: jobs a killed process did not finish resume from it. */
+  stateDir: string;
+  appSlug?: string;
+}
+
+export interface RunningApp {
+  /** Where to deliver webhooks. */
+  webhookUrl: string;
+  app: PlanwrightApp;
+  stop(): Promise<void>;
+}
+
+let key: string | undefined;
+function privateKey(): string {
+  key ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
+  return key;
+}
+
+export async function startAppServer(options: AppServerOptions): Promise<RunningApp> {
+  const server = new Server({
+    Probot: Probot.defaults({
+      appId: 1,
+      privateKey: privateKey(),
+      secret: options.webhookSecret,
+      baseUrl: options.githubUrl,
+      logLevel: "warn",
+    }),
+    host: "127.0.0.1",
+    port: 0,
+  });
+  const app = createApp({
+    stateDir: options.stateDir,
+    appSlug: options.appSlug ?? "planwright",
+    model: { apiKey: "sk-ant-sandbox", baseURL: options.modelUrl, maxRetries: 0 },
+  });
+  await server.load(app);
+  const http = await server.start();
+  const port = (http.address() as AddressInfo).port;
+  return {
+    webhookUrl: `http://127.0.0.1:${port}/api/github/webhooks`,
+    app,
+    async stop() {
+      await server.stop();
+      await app.idle();
+    },
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const env = process.env;
+  startAppServer({
+    githubUrl: env["SANDBOX_GITHUB_URL"] ?? "",
+    webhookSecret: env["WEBHOOK_SECRET"] ?? "",
+    modelUrl: env["ANTHROPIC_BASE_URL"] ?? "",
+    stateDir: env["PLANWRIGHT_STATE_DIR"] ?? "",
+  }).then(
+    (running) => process.stdout.write(`listening ${running.webhookUrl}\n`),
+    (error: unknown) => {
+      process.stderr.write(`app server failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,158 @@
+/**
+ * One end-to-end world: the GitHub sandbox holding the example repository (plus Planwright's
+ * config and workflow), the App on its real HTTP server receiving the sandbox's signed webhooks,
+ * the real bundled Action run for each dispatched workflow, and the fake Messages server as the
+ * model. People act through the sandbox (`world.github.comment(...)`), and tests wait for the
+ * outcome with `settle()` (no delivery, job or workflow run left).
+ */
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
+import { actionRunner } from "../sandbox/action-runner.js";
+import { startSandbox, type GitHubSandbox, type SandboxOptions } from "../sandbox/github-sandbox.js";
+import { startAppServer, type RunningApp } from "./app-server.js";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const ACTION_ENTRY = join(ROOT, "action", "dist", "index.js");
+export const SECRET = "sandbox-webhook-secret";
+
+/** Planwright's files on the default branch: config and the workflow the App dispatches. */
+export const CONFIG_FILES: Record<string, string> = {
+  ".github/planwright.yml": [
+    "who_can_command: write",
+    "approvals: { required: 1, allow_requester: true }",
+    "execution: { auto_execute: true, workflow: planwright.yml }",
+    'defaults: { verify: "node --test", timeout: 2m, retries: 0 }',
+    'policy: { commands: { allow: ["node *", "npm *"] } }',
+    "",
+  ].join("\n"),
+  ".github/workflows/planwright.yml": [
+    "name: planwright",
+    "on:",
+    "  workflow_dispatch:",
+    "    inputs: { command: {}, pr: {}, plan: {}, plan-blob: {}, task: {} }",
+    "jobs:",
+    "  run:",
+    "    runs-on: ubuntu-latest",
+    "    steps:",
+    "      - uses: actions/checkout@v4",
+    "      - uses: planwright/action@v1",
+    "        with:",
+    "          command: ${{ inputs.command }}",
+    "          pr: ${{ inputs.pr }}",
+    "          plan: ${{ inputs.plan }}",
+    "          plan-blob: ${{ inputs.plan-blob }}",
+    "          task: ${{ inputs.task }}",
+    "          github-token: ${{ secrets.GITHUB_TOKEN }}",
+    "",
+  ].join("\n"),
+};
+
+/** The example repository's files (examples/repo), relative paths to contents. */
+export async function exampleRepoFiles(): Promise<Record<string, string>> {
+  const base = join(ROOT, "examples", "repo");
+  const files: Record<string, string> = {};
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else files[relative(base, full)] = await readFile(full, "utf8");
+    }
+  };
+  await walk(base);
+  return files;
+}
+
+export const PEOPLE: NonNullable<SandboxOptions["users"]> = [
+  { login: "maya", permission: "maintain" },
+  { login: "rob", permission: "write" },
+  { login: "rita", permission: "read" },
+  { login: "dependabot[bot]", permission: "write", type: "Bot" },
+];
+
+export interface World {
+  github: GitHubSandbox;
+  model: FakeMessagesServer;
+  app: RunningApp;
+  stateDir: string;
+  /** Waits until no webhook delivery, App job or workflow run is left (twice in a row). */
+  settle(): Promise<void>;
+  /** Polls `check` (after settling) until it returns a value; fails with `what` after `ms`. */
+  waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  files?: Record<string, string>;
+  /** More environment for workflow runs (canary secrets). */
+  runnerEnv?: Record<string, string>;
+  faults?: SandboxOptions["faults"];
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const model = await startFakeMessagesServer();
+  const files = { ...(await exampleRepoFiles()), ...CONFIG_FILES, ...options.files };
+  const github = await startSandbox({
+    files,
+    users: PEOPLE,
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
+  const stateDir = await mkdtemp(join(tmpdir(), "planwright-e2e-app-"));
+  const app = await startAppServer({
+    githubUrl: github.url,
+    webhookSecret: SECRET,
+    modelUrl: model.url,
+    stateDir,
+  });
+  github.setWebhook({ url: app.webhookUrl, secret: SECRET });
+  github.setRunner(
+    actionRunner({
+      entry: ACTION_ENTRY,
+      anthropicApiKey: "sk-ant-sandbox",
+      env: { ANTHROPIC_BASE_URL: model.url, ...options.runnerEnv },
+    }),
+  );
+  const world: World = {
+    github,
+    model,
+    app,
+    stateDir,
+    async settle() {
+      let quiet = 0;
+      while (quiet < 2) {
+        const before = `${github.deliveries.length}/${github.requests.length}/${github.state.workflowRuns.size}`;
+        await github.idle();
+        await world.app.app.idle();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const after = `${github.deliveries.length}/${github.requests.length}/${github.state.workflowRuns.size}`;
+        quiet = before === after ? quiet + 1 : 0;
+      }
+    },
+    async waitFor(what, check, ms = 60_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        await world.settle();
+        const value = await check();
+        if (value !== undefined && value !== false) return value;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async close() {
+      await world.app.stop().catch(() => undefined);
+      await github.close();
+      await model.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/** The bodies of the comments on an issue or PR, by author. */
+export function commentsOn(world: World, issue: number, by?: string): string[] {
+  return [...world.github.state.comments.values()]
+    .filter((c) => c.issue === issue && (by === undefined || c.user === by))
+    .map((c) => c.body);
+}
