@@ -51,7 +51,7 @@ export interface PlanFlowDeps {
   /** Link for check runs (the workflow run) and the commit URL prefix for tables. */
   detailsUrl?: string;
   commitUrl?: string;
-  /** Spacing of plan check run and status comment updates (3 s and 15 s by default). */
+  /** Spacing of plan check run and status comment updates (3 s and 5 min by default). */
   checkIntervalMs?: number;
   commentIntervalMs?: number;
   clock?: Clock;
@@ -302,7 +302,8 @@ export function reportersFor(
   done: ReadonlyMap<string, string | undefined>,
 ): { reporter: CheckRunReporter; status: StatusReporter } {
   const status = createStatusReporter(deps.gateway, co.pull.number, co.plan.id, {
-    ...(deps.commentIntervalMs !== undefined ? { intervalMs: deps.commentIntervalMs } : {}),
+    // the check run is the live view; the comment follows at most every few minutes and at the end
+    intervalMs: deps.commentIntervalMs ?? 300_000,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const reporter = new CheckRunReporter({

@@ -233,7 +233,6 @@ export class CheckRunReporter implements Reporter {
   private lastSync = -Infinity;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private chain: Promise<void> = Promise.resolve();
-  private finished = false;
 
   constructor(options: CheckRunReporterOptions) {
     this.options = options;
@@ -336,7 +335,7 @@ export class CheckRunReporter implements Reporter {
   }
 
   private schedule(): void {
-    if (this.timer || this.finished) return;
+    if (this.timer) return;
     const wait = Math.max(0, this.lastSync + (this.options.intervalMs ?? 3000) - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -424,11 +423,10 @@ export class CheckRunReporter implements Reporter {
     this.lastSync = this.now();
   }
 
-  /** Sends everything queued and the final state; safe to call more than once. */
+  /** Sends everything queued and the current state now; safe to call more than once. */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.finished = true;
     await this.enqueue(() => this.sync());
   }
 

@@ -287,3 +287,35 @@ describe("rollback", () => {
     expect(h.github.comments[0]?.body).toMatch(/Rolled back/);
   });
 });
+
+describe("cost of a run", () => {
+  it("measures GitHub requests and wall time per executed task (printed for the README)", async () => {
+    const n = 12;
+    const tasks = Array.from({ length: n }, (_, i) => ({
+      id: `write-${i}`,
+      title: `Write ${i}`,
+      write: { path: `f${i}.txt`, content: `${i}\n` },
+    }));
+    const h = await setup(plan([{ id: "all", tasks }]));
+    await h.approve();
+    const started = performance.now();
+    await withEnv(await h.env({ command: "execute", pr: "5" }), () => run());
+    const flowMs = (performance.now() - started) / n;
+    expect((await h.outputs()).status).toBe("succeeded");
+    const perTask = h.github.requests.length / n;
+    // the same commits and pushes made by a shell loop: what the Action adds on top of git
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      await h.repo.write({ [`g${i}.txt`]: `${i}\n` });
+      await h.repo.git("add", "-A");
+      await h.repo.git("commit", "--quiet", "-m", `g${i}`);
+      await h.repo.git("push", "--quiet", "origin", `HEAD:refs/heads/loop`);
+    }
+    const loopMs = (performance.now() - t0) / n;
+    console.log(
+      `action run: ${perTask.toFixed(2)} GitHub requests per task (${h.github.requests.length} for ${n} tasks), ` +
+        `${flowMs.toFixed(0)} ms per task vs ${loopMs.toFixed(0)} ms for git add/commit/push (x${(flowMs / loopMs).toFixed(1)})`,
+    );
+    expect(perTask).toBeLessThanOrEqual(3);
+  });
+});
