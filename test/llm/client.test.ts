@@ -480,10 +480,17 @@ describe("failures without a server", () => {
   it("stops waiting at once when cancelled during a backoff", async () => {
     server.enqueue({ status: 529 }, { content: "late" });
     const controller = new AbortController();
-    const c = client({ clock: systemClock, retry: { baseMs: 60_000 } });
-    const pending = c.create(hello, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
-    const error = await failureOf(pending);
+    // The real sleep, cancelled just after it starts: deterministic, no race with the request.
+    const cancellingClock: Clock = {
+      now: () => Date.now(),
+      sleep: (ms, signal) => {
+        const sleeping = systemClock.sleep(ms, signal);
+        queueMicrotask(() => controller.abort());
+        return sleeping;
+      },
+    };
+    const c = client({ clock: cancellingClock, retry: { baseMs: 60_000 } });
+    const error = await failureOf(c.create(hello, { signal: controller.signal }));
     expect(error).toBeInstanceOf(CancelledError);
     expect(server.requests).toHaveLength(1);
   });
