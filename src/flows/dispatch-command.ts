@@ -81,8 +81,12 @@ const NEEDS_APPROVAL = new Set(["execute", "continue", "retry", "skip"]);
 /** Workflow run statuses that mean "not finished". */
 const ACTIVE = new Set(["queued", "in_progress", "waiting", "requested", "pending"]);
 
-/** The plan's state as the `planwright` check run on the head shows it. */
-function stateOf(check: CheckRun | undefined, approved: boolean): PlanState {
+/**
+ * The plan's state as the `planwright` check run on the head shows it. The App's own check runs
+ * (approval) carry the plan id as external id; the Action's (execution) do not, so an
+ * `action_required` or `neutral` one of the Action means a task waits for `/continue`.
+ */
+function stateOf(check: CheckRun | undefined): PlanState {
   if (!check) return "awaiting approval";
   if (check.status !== "completed") return "executing";
   switch (check.conclusion) {
@@ -93,7 +97,8 @@ function stateOf(check: CheckRun | undefined, approved: boolean): PlanState {
     case "cancelled":
       return "failed";
     case "action_required":
-      return approved ? "waiting" : "awaiting approval";
+    case "neutral":
+      return check.externalId ? "awaiting approval" : "waiting";
     default:
       return "awaiting approval";
   }
@@ -163,7 +168,7 @@ export async function dispatchCommand(
       }
       const run = runs[0];
       if (!run) {
-        const state = stateOf(await gh.findCheckRun(pull.headSha, PLAN_CHECK), false);
+        const state = stateOf(await gh.findCheckRun(pull.headSha, PLAN_CHECK));
         return await refuse(state, "no Planwright run is active");
       }
       await gh.cancelWorkflowRun(run.id);
@@ -181,13 +186,18 @@ export async function dispatchCommand(
 
     const approval = await deps.checkApproval(pull);
     if (kind === "status") {
-      const check = await gh.findCheckRun(pull.headSha, PLAN_CHECK);
-      const state = stateOf(check, approval.satisfied);
-      await answer({ state, approval: approval.summary });
+      const state = stateOf(await gh.findCheckRun(pull.headSha, PLAN_CHECK));
+      const ready = state === "awaiting approval" && approval.satisfied;
+      await answer({
+        state,
+        approval: approval.summary,
+        ...(ready ? { next: [{ command: "/execute", does: "run the approved plan" }] } : {}),
+      });
       return { status: "reported", planId, state };
     }
     if (NEEDS_APPROVAL.has(kind) && !approval.satisfied) {
-      return await refuse("awaiting approval", `not approved: ${approval.summary}`, [
+      const summary = approval.summary.replace(/^awaiting approval: /, "");
+      return await refuse("awaiting approval", `not approved yet (${summary})`, [
         { command: "/status", does: "check the approvals again" },
         { command: "/revise <instruction>", does: "change the plan" },
       ]);
