@@ -8,7 +8,7 @@ import { PlanwrightError } from "../errors.js";
 import { redact } from "../redact.js";
 import { checkRunMethods } from "./check-runs.js";
 import type { GitHubGateway } from "./gateway.js";
-import { createCaller, NEEDS, PER_PAGE, type OctokitLike } from "./github-caller.js";
+import { createCaller, NEEDS, PER_PAGE, type OctokitLike, type RetryOptions } from "./github-caller.js";
 import {
   mapComment,
   mapIssue,
@@ -21,18 +21,22 @@ import {
 } from "./map-responses.js";
 import { contentMethods } from "./repo-contents.js";
 
-export type { OctokitLike } from "./github-caller.js";
+export type { OctokitLike, RetryOptions } from "./github-caller.js";
 
 /** GitHub refuses a workflow_dispatch with more inputs than this. */
 const MAX_DISPATCH_INPUTS = 25;
 
 /**
  * A gateway for one repository. `octokit` must already be authenticated (an installation token
- * for the App, GITHUB_TOKEN for the Action). Retrying transient failures is the caller's job
- * (the engine's backoff), so Octokit's retry and throttling plugins may stay off.
+ * for the App, GITHUB_TOKEN for the Action). Transient failures are retried only when `options`
+ * asks for it (Probot's Octokit already retries and throttles; a bare @octokit/rest does not).
  */
-export function createGateway(octokit: OctokitLike, repo: { owner: string; repo: string }): GitHubGateway {
-  const github = createCaller(octokit, repo);
+export function createGateway(
+  octokit: OctokitLike,
+  repo: { owner: string; repo: string },
+  options: RetryOptions = {},
+): GitHubGateway {
+  const github = createCaller(octokit, repo, options);
 
   async function createComment(issue: number, body: string) {
     const data = await github.must(
