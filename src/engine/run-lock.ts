@@ -4,7 +4,7 @@
  * commit, so after a crash it tells our own half-done task (safe to discard) apart from a person's
  * uncommitted work (never touched).
  */
-import { mkdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConflictError } from "../errors.js";
 import type { Workspace } from "./ports.js";
@@ -60,6 +60,21 @@ export class RunLock {
     await writeFile(this.path, JSON.stringify({ pid: process.pid, startedAt: Date.now(), ...marker }));
   }
 
+  /**
+   * Removes the lock files a killed git leaves behind (`index.lock`, `HEAD.lock`, a branch's ref
+   * lock, …). Called only when the marker proves that the process that held them, ours, is gone.
+   */
+  private async removeStaleLocks(): Promise<void> {
+    const top = await readdir(this.gitDir).catch(() => [] as string[]);
+    for (const name of top) {
+      if (name.endsWith(".lock")) await unlink(join(this.gitDir, name)).catch(() => undefined);
+    }
+    const refs = await readdir(join(this.gitDir, "refs"), { recursive: true }).catch(() => [] as string[]);
+    for (const name of refs) {
+      if (name.endsWith(".lock")) await unlink(join(this.gitDir, "refs", name)).catch(() => undefined);
+    }
+  }
+
   async clear(): Promise<void> {
     await rm(this.path, { force: true });
   }
@@ -67,7 +82,7 @@ export class RunLock {
   /**
    * Makes the working tree safe to run in. A clean tree is fine. A dirty one is cleaned only when
    * the marker shows our own task was interrupted there (its process is gone); then a stale
-   * `index.lock` left by the killed git is removed too. Otherwise it refuses, naming the files.
+   * lock files left by the killed git are removed too. Otherwise it refuses, naming the files.
    * Resolves to the id of the interrupted task that was discarded, if any.
    */
   async recover(workspace: Workspace): Promise<string | undefined> {
@@ -77,9 +92,7 @@ export class RunLock {
         `another planwright run (process ${marker.pid}, task ${marker.taskId}) is working in this repository`,
       );
     }
-    if (marker) {
-      await unlink(join(this.gitDir, "index.lock")).catch(() => undefined);
-    }
+    if (marker) await this.removeStaleLocks();
     const changed = await workspace.changedPaths();
     if (changed.length === 0) {
       await this.clear();

@@ -191,7 +191,7 @@ describe("executePlan: cancellation and crash safety", () => {
     expect(await f.repo.git("diff", "--name-only")).toBe("README.md");
   });
 
-  it("discards the mess of its own interrupted task (marker of a dead process, stale index.lock)", async () => {
+  it("discards the mess of its own interrupted task (marker of a dead process, stale git locks)", async () => {
     const f = await setup(
       planInput([{ id: "p", tasks: [{ id: "a", title: "A", write: { path: "a", content: "a" } }] }]),
     );
@@ -202,6 +202,8 @@ describe("executePlan: cancellation and crash safety", () => {
       JSON.stringify({ pid: 999_999_999, planId: "7-test", taskId: "a", head: "", startedAt: 0 }),
     );
     await writeFile(join(gitDir, "index.lock"), "");
+    await writeFile(join(gitDir, "HEAD.lock"), "");
+    await writeFile(join(gitDir, "refs", "heads", "main.lock"), "");
     await writeFile(join(f.repo.dir, "a"), "half-written");
     await writeFile(join(f.repo.dir, "README.md"), "half\n");
     const result = await f.run();
