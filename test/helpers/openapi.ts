@@ -11,28 +11,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type nock from "nock";
-
-type Schema = {
-  $ref?: string;
-  type?: string | string[];
-  nullable?: boolean;
-  required?: string[];
-  properties?: Record<string, Schema>;
-  additionalProperties?: boolean | Schema;
-  enum?: unknown[];
-  items?: Schema;
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  allOf?: Schema[];
-  minLength?: number;
-  maxLength?: number;
-  minItems?: number;
-  maxItems?: number;
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-  maxProperties?: number;
-};
+import { show, typeOf, validate, type Schema } from "./openapi-schema.js";
 
 interface Parameter {
   $ref?: string;
@@ -170,131 +149,6 @@ function resolve(schema: Schema): Schema {
   return current;
 }
 
-function typeOf(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  return typeof value;
-}
-
-function typeMatches(expected: string, actual: string): boolean {
-  return expected === actual || (expected === "number" && actual === "integer");
-}
-
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/**
- * Errors of `value` against `schema`, each as `at: problem`. `strict` also refuses properties
- * an object schema does not list, which GitHub would silently ignore (a misspelt field).
- */
-function validate(raw: Schema, value: unknown, at: string, strict: boolean): string[] {
-  const schema = resolve(raw);
-  const actual = typeOf(value);
-  if (value === null && schema.nullable) return [];
-  if (schema.type !== undefined) {
-    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-    if (!types.some((type) => typeMatches(type, actual))) {
-      return [`${at}: expected ${types.join(" or ")}, got ${actual} ${show(value)}`];
-    }
-  }
-  const errors: string[] = [];
-  if (schema.enum && !schema.enum.some((option) => option === value)) {
-    if (!(value === null && schema.enum.includes(null))) {
-      errors.push(`${at}: ${show(value)} is not one of ${schema.enum.map(show).join(", ")}`);
-    }
-  }
-  if (typeof value === "string") {
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-      errors.push(`${at}: ${value.length} characters, more than the maximum ${schema.maxLength}`);
-    }
-    if (schema.minLength !== undefined && value.length < schema.minLength) {
-      errors.push(`${at}: ${value.length} characters, fewer than the minimum ${schema.minLength}`);
-    }
-    if (schema.pattern !== undefined && !safePattern(schema.pattern).test(value)) {
-      errors.push(`${at}: ${show(value)} does not match /${schema.pattern}/`);
-    }
-  }
-  if (typeof value === "number") {
-    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: below ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: above ${schema.maximum}`);
-  }
-  if (Array.isArray(value)) {
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-      errors.push(`${at}: ${value.length} items, more than the maximum ${schema.maxItems}`);
-    }
-    if (schema.minItems !== undefined && value.length < schema.minItems) {
-      errors.push(`${at}: ${value.length} items, fewer than the minimum ${schema.minItems}`);
-    }
-    if (schema.items) {
-      const items = schema.items;
-      value.forEach((item, index) => errors.push(...validate(items, item, `${at}[${index}]`, strict)));
-    }
-  }
-  if (actual === "object")
-    errors.push(...validateObject(schema, value as Record<string, unknown>, at, strict));
-  for (const part of schema.allOf ?? []) errors.push(...validate(part, value, at, false));
-  for (const key of ["oneOf", "anyOf"] as const) {
-    const branches = schema[key];
-    if (!branches) continue;
-    const results = branches.map((branch) => validate(branch, value, at, strict));
-    if (!results.some((result) => result.length === 0)) {
-      const reasons = results.map((result) => result[0] ?? "").join("; or ");
-      errors.push(`${at}: matches none of ${key} (${reasons})`);
-    }
-  }
-  return errors;
-}
-
-function validateObject(
-  schema: Schema,
-  value: Record<string, unknown>,
-  at: string,
-  strict: boolean,
-): string[] {
-  const errors: string[] = [];
-  for (const name of schema.required ?? []) {
-    if (!(name in value)) errors.push(`${at}: missing required property "${name}"`);
-  }
-  const count = Object.keys(value).length;
-  if (schema.maxProperties !== undefined && count > schema.maxProperties) {
-    errors.push(`${at}: ${count} properties, more than the maximum ${schema.maxProperties}`);
-  }
-  const known = new Set(Object.keys(schema.properties ?? {}));
-  for (const part of schema.allOf ?? [])
-    for (const name of Object.keys(resolve(part).properties ?? {})) known.add(name);
-  for (const [name, item] of Object.entries(value)) {
-    const property = schema.properties?.[name];
-    if (property) {
-      errors.push(...validate(property, item, `${at}.${name}`, strict));
-    } else if (typeof schema.additionalProperties === "object") {
-      errors.push(...validate(schema.additionalProperties, item, `${at}.${name}`, strict));
-    } else if (!known.has(name)) {
-      const closed =
-        schema.additionalProperties === false ||
-        (strict && schema.additionalProperties === undefined && schema.properties !== undefined);
-      if (closed) errors.push(`${at}: unknown property "${name}"`);
-    }
-  }
-  return errors;
-}
-
-const patterns = new Map<string, RegExp>();
-function safePattern(source: string): RegExp {
-  let pattern = patterns.get(source);
-  if (!pattern) {
-    try {
-      pattern = new RegExp(source, "u");
-    } catch {
-      pattern = /[\s\S]*/;
-    }
-    patterns.set(source, pattern);
-  }
-  return pattern;
-}
-
 /** Options of {@link assertMatchesOpenApi}. */
 export interface OpenApiCheckOptions {
   /** Refuse body properties an object schema does not list (default true). */
@@ -343,7 +197,7 @@ export function assertMatchesOpenApi(
   }
   const schema = requestBody.content?.["application/json"]?.schema;
   if (!schema) return;
-  const errors = validate(schema, body, "body", options.strict ?? true);
+  const errors = validate(resolve, schema, body, "body", options.strict ?? true);
   if (errors.length > 0) throw new Error(`OpenAPI: ${where}: ${errors.join("; ")}`);
 }
 
