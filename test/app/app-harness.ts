@@ -18,7 +18,7 @@ import { checkAllRequests } from "../helpers/openapi.js";
 export { BOT };
 export const INSTALLATION = 4321;
 
-const { privateKey: PRIVATE_KEY } = generateKeyPairSync("rsa", {
+export const { privateKey: PRIVATE_KEY } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
   privateKeyEncoding: { type: "pkcs1", format: "pem" },
   publicKeyEncoding: { type: "spki", format: "pem" },
@@ -158,6 +158,39 @@ export interface Harness {
 
 let deliveries = 0;
 
+/**
+ * Probot's Octokit with retry and throttling off. The object form `defaults({ throttle: { enabled:
+ * false } })` loses to Probot's own throttle options in probot 14 (they replace the whole key); a
+ * function applied last keeps it off.
+ */
+export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...(options["throttle"] as object), enabled: false },
+}));
+
+/** A Probot for the test App: the test key, retry and throttling off, quiet logs. */
+export function newProbot(): Probot {
+  return new Probot({
+    appId: 1,
+    privateKey: PRIVATE_KEY,
+    secret: "test-secret",
+    logLevel: "fatal",
+    Octokit: TestOctokit,
+  });
+}
+
+/** The App's model settings for the fake Messages server at `url`. */
+export function testModel(url: string) {
+  return {
+    apiKey: "sk-ant-test-000",
+    baseURL: url,
+    maxRetries: 0,
+    retry: { attempts: 1 },
+    onWarning: () => {},
+  };
+}
+
 /** A fresh App, fake GitHub and fake model. */
 export async function startHarness(
   files: Record<string, string>,
@@ -168,19 +201,7 @@ export async function startHarness(
   const github = new AppGitHub(files);
   const served = github.serve(options.pullCreations ?? 0);
   const model = await startFakeMessagesServer();
-  const probot = new Probot({
-    appId: 1,
-    privateKey: PRIVATE_KEY,
-    secret: "test-secret",
-    logLevel: "fatal",
-    // The object form `defaults({ throttle: { enabled: false } })` loses to Probot's own throttle
-    // options in probot 14 (they replace the whole key); a function applied last keeps it off.
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { ...(options["throttle"] as object), enabled: false },
-    })),
-  });
+  const probot = newProbot();
   const app = createApp({
     metrics: createMetrics(),
     appSlug: "planwright",

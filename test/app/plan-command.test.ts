@@ -52,8 +52,11 @@ describe("/plan on an issue", () => {
     expect(findStatusMarker(status[0]!.body)).toBe("42-add-2fa");
     expect(findRequestMarker(status[0]!.body)).toBe(id);
     expect(status[0]!.body).toMatch(/Awaiting approval[\s\S]*#100/);
-    expect(h.app.metrics.registry).toBeDefined();
-    expect(await h.app.metrics.text()).toMatch(/planwright_plans_total\{event="requested"\} 1/);
+    const metrics = await h.app.metrics.text();
+    expect(metrics).toMatch(/planwright_plans_total\{event="requested"\} 1/);
+    // The model's usage, as the fake Messages server reported it, is counted.
+    expect(metrics).toMatch(/planwright_llm_tokens_total\{type="input"\} [1-9]/);
+    expect(metrics).toMatch(/planwright_llm_cost_usd_total 0\.\d*[1-9]/);
 
     const counted = planRequests(h.github.log);
     // Reported in the final message; kept here so a regression shows.
