@@ -72,12 +72,63 @@ export async function verifyTaskCommit(workspace: Workspace, check: TaskCommitCh
   const rev = check.commit ?? (await workspace.head());
   const commit = await workspace.inspectCommit(rev);
   const problems = commitProblems(commit, check);
-  if (problems.length === 0) return;
+  if (problems.length > 0) throw refusal(commit.sha, check.task.id, problems);
+}
+
+function refusal(sha: string, taskId: string, problems: string[]): PolicyError {
   const shown = problems.slice(0, MAX_REASONS).join("; ");
   const more = problems.length > MAX_REASONS ? `; and ${problems.length - MAX_REASONS} more` : "";
-  throw new PolicyError(
-    `refused to push commit ${commit.sha.slice(0, 7)} of task ${check.task.id}: ${shown}${more}; nothing was pushed`,
+  return new PolicyError(
+    `refused to push commit ${sha.slice(0, 7)} of task ${taskId}: ${shown}${more}; nothing was pushed`,
   );
+}
+
+/** Most commits {@link verifyCommitRange} walks back from the head before giving up. */
+export const MAX_RANGE_COMMITS = 1000;
+
+/**
+ * Verifies every commit from `base` (exclusive) to `head`, oldest first: following the real first
+ * parents from `head` must reach `base`, and each commit must be a task commit of the plan that
+ * passes {@link commitProblems} on top of the one before. Resolves to the commits, oldest first;
+ * throws PolicyError at the first refusal.
+ */
+export async function verifyCommitRange(
+  workspace: Workspace,
+  options: PushGuardOptions & { head: string },
+): Promise<string[]> {
+  if (!workspace.inspectCommit) {
+    throw new PolicyError("refused to push: this workspace cannot inspect commits for apply-time checks");
+  }
+  const { base, head } = options;
+  const chain: CommitInspection[] = [];
+  for (let at = head; at !== base;) {
+    const commit = await workspace.inspectCommit(at);
+    const parent = commit.parents[0];
+    if (commit.sha === base) break;
+    if (!parent || chain.length >= MAX_RANGE_COMMITS) {
+      throw new PolicyError(
+        `refused to push ${head.slice(0, 7)}: it does not build on the expected branch head ${base.slice(0, 7)}${parent ? ` within ${MAX_RANGE_COMMITS} commits` : ""}; nothing was pushed`,
+      );
+    }
+    chain.push(commit);
+    at = parent;
+  }
+  chain.reverse();
+  const tasks = new Map(options.plan.phases.flatMap((p) => p.tasks.map((t) => [t.id, t] as const)));
+  let parent = base;
+  for (const commit of chain) {
+    const taskId = commit.trailers[TRAILER_TASK];
+    const task = taskId === undefined ? undefined : tasks.get(taskId);
+    if (!task) {
+      throw new PolicyError(
+        `refused to push commit ${commit.sha.slice(0, 7)}: it is not a commit of a task of plan ${options.plan.id}; nothing was pushed`,
+      );
+    }
+    const problems = commitProblems(commit, { ...options, expectedParent: parent, task });
+    if (problems.length > 0) throw refusal(commit.sha, task.id, problems);
+    parent = commit.sha;
+  }
+  return chain.map((c) => c.sha);
 }
 
 /** Every reason to refuse `commit`, in a stable order; empty when it may be pushed. */
@@ -221,7 +272,6 @@ export interface PushGuardOptions extends Omit<TaskCommitCheck, "commit" | "expe
  */
 export function withApplyCheck(workspace: Workspace, options: PushGuardOptions): Workspace {
   let verified = options.base;
-  const tasks = new Map(options.plan.phases.flatMap((p) => p.tasks.map((t) => [t.id, t] as const)));
   const guarded: Workspace = {
     root: workspace.root,
     head: () => workspace.head(),
@@ -238,18 +288,7 @@ export function withApplyCheck(workspace: Workspace, options: PushGuardOptions):
     cherryPick: (sha) => workspace.cherryPick(sha),
     async push(remote, branch) {
       const head = await workspace.head();
-      let parent = verified;
-      for (const commit of head === verified ? [] : await workspace.history(verified)) {
-        const taskId = commit.trailers[TRAILER_TASK];
-        const task = taskId === undefined ? undefined : tasks.get(taskId);
-        if (!task) {
-          throw new PolicyError(
-            `refused to push commit ${commit.sha.slice(0, 7)} ("${commit.subject.slice(0, 80)}"): it is not a commit of a task of plan ${options.plan.id}; nothing was pushed`,
-          );
-        }
-        await verifyTaskCommit(workspace, { ...options, commit: commit.sha, expectedParent: parent, task });
-        parent = commit.sha;
-      }
+      await verifyCommitRange(workspace, { ...options, base: verified, head });
       await workspace.push(remote, branch);
       verified = head;
     },

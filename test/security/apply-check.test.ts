@@ -191,8 +191,9 @@ describe("verifyTaskCommit", () => {
     await repo.git("replace", "--graft", head, base);
     const guarded = withApplyCheck(ws, { plan: PLAN, planBlob: BLOB, base });
     expect((await ws.history(base)).map((c) => c.sha)).toEqual([head]);
+    // the real parent chain leads through the hidden commit, which is checked and refused
     await expect(guarded.push("origin", "main")).rejects.toThrow(
-      `its parent is ${evil.slice(0, 7)}, not the expected branch head ${base.slice(0, 7)}`,
+      `refused to push commit ${evil.slice(0, 7)} of task code: .github/workflows/evil.yml: denied`,
     );
     expect(await repo.git("ls-remote", "origin", "refs/heads/main")).toContain(base);
   });
@@ -270,7 +271,7 @@ describe("withApplyCheck", () => {
     await repo.write({ "src/c.ts": "three\n" });
     await commitAs("code", ["Signed-off-by: someone"]);
     await expect(guarded.push("origin", "main")).rejects.toThrow(
-      /^refused to push commit [0-9a-f]{7} \("task code"\): it is not a commit of a task of plan 7-harden; nothing was pushed$/,
+      /^refused to push commit [0-9a-f]{7}: it is not a commit of a task of plan 7-harden; nothing was pushed$/,
     );
     expect(await repo.git("ls-remote", "origin", "refs/heads/main")).toContain(second);
   });
