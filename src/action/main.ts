@@ -6,26 +6,16 @@
  */
 import * as core from "@actions/core";
 import { Octokit } from "@octokit/rest";
-import { appendFile } from "node:fs/promises";
-import { deriveState } from "../engine/state.js";
 import type { Model } from "../engine/ports.js";
 import { failureClassOf, messageOf, UsageError } from "../errors.js";
-import {
-  checkoutPlan,
-  executePlanFlow,
-  readConfig,
-  resultOf,
-  type FlowResult,
-  type PlanFlowDeps,
-} from "../flows/execute-plan.js";
+import { executePlanFlow, readConfig, type FlowResult, type PlanFlowDeps } from "../flows/execute-plan.js";
 import { rollbackPlanFlow } from "../flows/rollback-plan.js";
-import { createRunView } from "../github/check-run-reporter.js";
 import { createGateway, type OctokitLike } from "../github/octokit-gateway.js";
 import { tokenPusher } from "../git/credential-push.js";
 import { openWorkspace } from "../git/git-workspace.js";
 import { createModelClient } from "../llm/client.js";
 import { ClaudeModel } from "../llm/coding-agent.js";
-import { formatProblems, loadPlan } from "../plan/load-plan.js";
+import { localStatus, planFromComment, prStatus, writeSummary } from "./commands.js";
 import { pullOfEvent, routeEvent, type RoutedCommand } from "./event-router.js";
 import { envInputReader, readContext, readInputs, type ActionContext, type ActionInputs } from "./inputs.js";
 import { renderJobSummary } from "./job-summary.js";
@@ -129,14 +119,14 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   let task = inputs.task;
   let onlyWhenApproved = false;
   if (inputs.command === "auto") {
-    const route = await routeEvent(context, gateway, await readConfig(gateway));
+    const config = await readConfig(gateway);
+    const route = await routeEvent(context, gateway, config);
     if (route.kind === "ignore") {
       core.info(`planwright: nothing to do: ${route.reason}`);
       core.setOutput("status", "skipped");
       return undefined;
     }
-    if (route.kind === "plan")
-      throw new UsageError("/plan needs the Planwright App or the planwright CLI; the Action executes plans");
+    if (route.kind === "plan") return planFromComment(inputs, gateway, config, route);
     command = route.kind === "approval" ? "execute" : route.command;
     onlyWhenApproved = route.kind === "approval";
     pr = route.pr;
@@ -195,13 +185,6 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   return result;
 }
 
-/** Appends to the job summary (GITHUB_STEP_SUMMARY); read fresh each time, unlike core.summary. */
-async function writeSummary(markdown: string): Promise<void> {
-  const file = process.env["GITHUB_STEP_SUMMARY"];
-  if (file) await appendFile(file, markdown, "utf8");
-  else core.info(markdown);
-}
-
 /** SIGINT/SIGTERM (a cancelled workflow run) abort the run: the current task is discarded. */
 async function withSignals<T>(deps: ActionDeps, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
@@ -218,54 +201,6 @@ async function withSignals<T>(deps: ActionDeps, work: (signal: AbortSignal) => P
     signals.removeListener("SIGINT", stop);
     signals.removeListener("SIGTERM", stop);
   }
-}
-
-/** `status` with a pull request: where the plan stands, from the branch; writes nothing to GitHub. */
-async function prStatus(deps: PlanFlowDeps, pr: number, planPath?: string): Promise<FlowResult> {
-  const co = await checkoutPlan(deps, pr, planPath);
-  return statusResult(co.plan, co.planBlob, co.head, await deps.workspace.history());
-}
-
-/** `status` without a pull request: a plan file in the checkout, state from the local history. */
-async function localStatus(
-  inputs: ActionInputs,
-  workspace: Awaited<ReturnType<typeof openWorkspace>>,
-): Promise<FlowResult> {
-  if (!inputs.plan) throw new UsageError("input plan: required for status without a pull request");
-  const path = inputs.plan;
-  const file = await workspace.git(["rev-parse", "--verify", "--quiet", `HEAD:${path}`], {
-    okCodes: [1, 128],
-  });
-  if (file.code !== 0) throw new UsageError(`input plan: ${path} is not committed at HEAD`);
-  const text = (await workspace.git(["cat-file", "blob", file.stdout.trim()])).stdout;
-  const loaded = loadPlan(text);
-  if (!loaded.plan)
-    throw new UsageError(
-      formatProblems(path, loaded.diagnostics.filter((d) => d.severity === "error").slice(0, 5)),
-    );
-  const result = statusResult(
-    loaded.plan,
-    file.stdout.trim(),
-    await workspace.head(),
-    await workspace.history(),
-  );
-  if (result.view) await writeSummary(renderJobSummary(result.view));
-  return result;
-}
-
-function statusResult(
-  plan: Parameters<typeof deriveState>[0],
-  blob: string,
-  head: string,
-  history: Parameters<typeof deriveState>[2],
-): FlowResult {
-  const state = deriveState(plan, blob, history);
-  const done = new Map([...state.tasks].filter(([, s]) => s.status === "done").map(([id, s]) => [id, s.sha]));
-  const view = createRunView(plan, head, done);
-  const all = state.done === state.total;
-  const message = `${state.done}/${state.total} tasks done`;
-  Object.assign(view, { message, outcome: all ? "succeeded" : "pending" });
-  return resultOf(view, all ? "succeeded" : "pending", message);
 }
 
 /** The post step: a main step that never finished was cancelled or killed. */

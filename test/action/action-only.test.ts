@@ -168,4 +168,15 @@ describe("Action-only runs", () => {
     expect((await h.outputs()).status).toBe("skipped");
     expect(h.github.writes()).toEqual([]);
   });
+
+  it("/plan on an issue needs the Anthropic key and says so in one line", async () => {
+    const h = await setup();
+    h.github.permissions.set("alice", "write");
+    const code = await withEnv(
+      await event(h, "issue_comment", comment("/plan add 2FA", "alice", "User", false)),
+      () => run(),
+    );
+    expect(code).toBe(1);
+    expect((await h.outputs()).status).toBe("failed");
+  });
 });
