@@ -1,0 +1,95 @@
+import { Octokit } from "@octokit/rest";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { executePlanFlow, type PlanFlowDeps } from "../../src/flows/execute-plan.js";
+import { createGateway } from "../../src/github/octokit-gateway.js";
+import { openWorkspace } from "../../src/git/git-workspace.js";
+import { cloneTestRepo } from "../helpers/git-repo.js";
+import { ScriptedModel } from "../engine/scripted-model.js";
+import { BRANCH, harness, plan, type Harness } from "../action/harness.js";
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  nock.cleanAll();
+  for (const c of cleanups) await c();
+  cleanups = [];
+});
+
+const twoTasks = plan([
+  {
+    id: "p",
+    tasks: [
+      { id: "write-a", title: "Write a", write: { path: "a.txt", content: "a\n" } },
+      { id: "edit-b", title: "Edit b", edit: { files: ["b.txt"], instructions: "b" } },
+    ],
+  },
+]);
+
+async function setup(): Promise<{ h: Harness; deps: PlanFlowDeps }> {
+  const h = await harness(twoTasks);
+  cleanups.push(() => h.cleanup());
+  h.github.mountNock();
+  const gateway = createGateway(new Octokit({ auth: "t", request: { retries: 0 } }), {
+    owner: "o",
+    repo: "r",
+  });
+  return {
+    h,
+    deps: { gateway, workspace: await openWorkspace(h.dir), checkIntervalMs: 0, commentIntervalMs: 0 },
+  };
+}
+
+describe("executePlanFlow", () => {
+  it("refuses a pull request from a fork unless the configuration allows forks", async () => {
+    const { h, deps } = await setup();
+    h.github.pull.fork = true;
+    await h.approve();
+    await expect(executePlanFlow(deps, { pull: 5, command: "execute" })).rejects.toThrow(
+      /pull request #5 comes from a fork; set execution.allow_forks/,
+    );
+    expect(h.github.writes()).toEqual([]);
+  });
+
+  it("refuses a closed pull request", async () => {
+    const { h, deps } = await setup();
+    h.github.pull.state = "closed";
+    await expect(executePlanFlow(deps, { pull: 5, command: "execute" })).rejects.toThrow(
+      /pull request #5 is closed/,
+    );
+  });
+
+  it("stops without pushing when the remote branch moved under the run", async () => {
+    const { h, deps } = await setup();
+    await h.approve();
+    const model = new ScriptedModel([
+      async (tools) => {
+        // someone pushes to the branch while the task runs
+        const other = await cloneTestRepo(h.repo.remote);
+        cleanups.push(() => other.cleanup());
+        await other.git("checkout", "--quiet", BRANCH);
+        await other.write({ "z.txt": "z\n" });
+        await other.git("add", "-A");
+        await other.git("commit", "--quiet", "-m", "concurrent change");
+        await other.git("push", "--quiet", "origin", BRANCH);
+        await tools.writeFile("b.txt", "b\n");
+      },
+    ]);
+    const result = await executePlanFlow(deps, { pull: 5, command: "execute", model });
+    expect(result.status).toBe("failed");
+    expect(result.run?.failureClass).toBe("conflict");
+    expect(result.message).toMatch(/moved|rejected/);
+    // the other person's commit is still the branch head: nothing was forced
+    expect((await h.branchLog()).at(-1)).toBe("concurrent change||");
+  });
+
+  it("refuses a plan-blob input other than the blob on the branch", async () => {
+    const { h, deps } = await setup();
+    await h.approve();
+    const result = await executePlanFlow(deps, { pull: 5, command: "execute", planBlob: "0".repeat(40) });
+    expect(result.status).toBe("refused");
+    expect(result.message).toMatch(/the approved plan is blob 0000000/);
+  });
+});
