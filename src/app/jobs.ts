@@ -48,6 +48,8 @@ export interface EvaluateJob {
   reason: string;
   /** The PR as the webhook showed it, which saves reading it again. */
   pullData?: PullRequest;
+  /** For a push: the head before it, to tell the Action's own task commits from other changes. */
+  before?: string;
 }
 
 export type AppJob = CommandJob | ReviewJob | EvaluateJob;

@@ -1,7 +1,8 @@
 /**
  * `pull_request.synchronize` on a plan branch: the plan or the branch changed, so approvals given
  * on an older plan may no longer count and the `planwright` check run must be re-created on the new
- * head. Queued under the head sha, so redeliveries of the same push evaluate once.
+ * head. Queued under the head sha, so redeliveries of the same push evaluate once. Pushes of the
+ * Action's own task and revert commits are left to the Action (see run-job.ts).
  */
 import type { Context } from "probot";
 import { planIdOfBranch } from "../flows/plan-pr.js";
@@ -21,7 +22,14 @@ export function onPullSynchronize(runtime: HandlerRuntime) {
     runtime.queue.enqueue({
       key: jobKey(repo, pull.number),
       id: `push:${pull.number}:${context.payload.after}`,
-      data: { kind: "evaluate", repo, pull: pull.number, reason: "synchronize", pullData: mapPull(pull) },
+      data: {
+        kind: "evaluate",
+        repo,
+        pull: pull.number,
+        reason: "synchronize",
+        pullData: mapPull(pull),
+        before: context.payload.before,
+      },
     });
   };
 }

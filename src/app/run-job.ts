@@ -191,7 +191,28 @@ async function runReview(job: ReviewJob, config: Config, gh: GitHubGateway, env:
   if (outcome.status === "failed") env.metrics.plan("failed");
 }
 
+/** Trailers the Action writes on task and revert commits (ARCHITECTURE.md, "Identifiers"). */
+const EXECUTION_TRAILER = /^Planwright-(Task|Revert):/m;
+
+/**
+ * Whether a push only added the Action's own task or revert commits: then the plan is executing,
+ * the Action owns the check run, and evaluating would dispatch the execution once more per task.
+ */
+async function onlyExecutionCommits(gh: GitHubGateway, head: string, before: string): Promise<boolean> {
+  try {
+    const commits = await gh.listCommits(head, before);
+    return commits.length > 0 && commits.every((commit) => EXECUTION_TRAILER.test(commit.message));
+  } catch {
+    // A rewritten branch or an unreadable range: evaluate, which is the safe side.
+    return false;
+  }
+}
+
 async function runEvaluate(job: EvaluateJob, config: Config, gh: GitHubGateway, env: JobEnv): Promise<void> {
+  if (job.before && job.pullData && (await onlyExecutionCommits(gh, job.pullData.headSha, job.before))) {
+    env.logger.info(`#${job.pull}: execution commits pushed; approval not re-evaluated`);
+    return;
+  }
   const outcome = await evaluatePull(
     gh,
     config,

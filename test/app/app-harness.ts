@@ -43,6 +43,8 @@ export class AppGitHub extends FakeGitHub {
   readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   readonly runs: Json[] = [];
   readonly cancelled: number[] = [];
+  /** Files of other repositories of owner `o` (for `_extends`), by repository name. */
+  readonly otherRepos = new Map<string, Record<string, string>>();
   private reviewId = 9000;
 
   review(pull: number, user: User, state: string, commitId: string, body = ""): StoredReview {
@@ -83,6 +85,20 @@ export class AppGitHub extends FakeGitHub {
     if (/^\/repos\/o\/r\/actions\/workflows\/[^/]+\/runs$/.test(p)) {
       return [200, { total_count: this.runs.length, workflow_runs: this.runs }];
     }
+    if ((m = /^\/repos\/o\/r\/compare\/([0-9a-f]{40})\.\.\.([0-9a-f]{40})$/.exec(p))) {
+      // The base fake compares against branch names only; the App compares two shas.
+      const out: Json[] = [];
+      for (let sha: string | undefined = m[2]; sha && sha !== m[1]; sha = this.commits.get(sha)?.parents[0]) {
+        const commit = this.commits.get(sha);
+        if (!commit) return [404, { message: "Not Found" }];
+        out.unshift({
+          sha,
+          parents: commit.parents.map((x) => ({ sha: x })),
+          commit: { message: commit.message },
+        });
+      }
+      return [200, { status: "ahead", total_commits: out.length, commits: out }];
+    }
     if ((m = /^\/repos\/o\/r\/actions\/runs\/(\d+)\/cancel$/.exec(p))) {
       this.cancelled.push(Number(m[1]));
       return [202, {}];
@@ -104,8 +120,13 @@ export class AppGitHub extends FakeGitHub {
         const url = new URL(typeof request === "string" ? request : (request as Request).url, API);
         const path = decodeURIComponent(url.pathname);
         this.log.push(`GET ${path.replace(/^\/repos\/o\/r/, "")} (raw)`);
-        const file = /^\/repos\/o\/r\/contents\/(.+)$/.exec(path)?.[1];
-        const text = file ? this.filesAt(url.searchParams.get("ref") ?? "main")?.get(file) : undefined;
+        const [, repo, file] = /^\/repos\/o\/([^/]+)\/contents\/(.+)$/.exec(path) ?? [];
+        const text =
+          file === undefined
+            ? undefined
+            : repo === "r"
+              ? this.filesAt(url.searchParams.get("ref") ?? "main")?.get(file)
+              : this.otherRepos.get(repo ?? "")?.[file];
         return text === undefined
           ? [404, { message: "Not Found" }]
           : [200, text, { "content-type": "text/plain" }];

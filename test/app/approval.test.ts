@@ -73,11 +73,27 @@ describe("approval through reviews", () => {
     const head = h.github.push(BRANCH, {
       [PLAN_PATH]: "# edited by hand\n" + h.github.filesAt(BRANCH)!.get(PLAN_PATH)!,
     });
-    await h.settle("pull_request", synchronizePayload({ ...pull, sha: head }));
+    await h.settle("pull_request", synchronizePayload({ ...pull, sha: head }, pull.sha));
     expect(h.github.dispatches).toHaveLength(0);
     expect(lastCheck().head_sha).toBe(head);
     expect(lastCheck().conclusion).toBe("action_required");
     expect(JSON.stringify(lastCheck().output)).toMatch(/older plan/);
+    h.done();
+  });
+
+  it("leaves pushes of the Action's task commits alone: no second dispatch, no new check run", async () => {
+    const pull = await start(ONE_APPROVAL);
+    await review(pull, BOB, "approved");
+    const checks = h.github.checkRuns.length;
+    const message = "Add the TOTP service\n\nPlanwright-Plan: 42-add-2fa\nPlanwright-Task: totp-service\n";
+    const head = h.github.push(BRANCH, { "src/auth/totp.ts": "export {};\n" }, message);
+    await h.settle("pull_request", synchronizePayload({ ...pull, sha: head }, pull.sha));
+    expect(h.github.dispatches).toHaveLength(1);
+    expect(h.github.checkRuns).toHaveLength(checks);
+    // A person's push in between is evaluated again.
+    const human = h.github.push(BRANCH, { "notes.md": "hi\n" }, "notes");
+    await h.settle("pull_request", synchronizePayload({ ...pull, sha: human }, head));
+    expect(h.github.checkRuns.at(-1)?.head_sha).toBe(human);
     h.done();
   });
 
@@ -146,6 +162,26 @@ describe("approval through reviews", () => {
     );
     expect(h.github.refs.get(BRANCH)).toBe(head);
     expect(h.model.requests).toHaveLength(2);
+    h.done();
+  });
+
+  it("serialises work per PR: two change requests at once are revised one after the other", async () => {
+    const pull = await start(ONE_APPROVAL);
+    h.model.enqueue(revisionAnswer("# 2FA\n"), revisionAnswer("# Two-factor authentication\n"));
+    const reviews = [BOB, CAROL].map((user) => {
+      const body = `Please add docs (${user.login})`;
+      const stored = h.github.review(pull.number, user, "CHANGES_REQUESTED", pull.sha, body);
+      const review = { id: stored.id, user, state: "changes_requested", commit_id: pull.sha, body };
+      return reviewPayload("submitted", review, pull);
+    });
+    await Promise.all(reviews.map((payload) => h.deliver("pull_request_review", payload)));
+    await h.app.idle();
+    // The second revision was made on top of the first: no race, no conflict reported.
+    const head = h.github.refs.get(BRANCH)!;
+    const first = h.github.commits.get(head)!.parents[0]!;
+    expect(h.github.commits.get(first)!.parents[0]).toBe(pull.sha);
+    const said = h.github.comments.filter((c) => c.issue === pull.number).map((c) => c.body);
+    expect(said.join("\n")).not.toMatch(/conflict|failed/i);
     h.done();
   });
 });

@@ -108,7 +108,10 @@ export function reviewPayload(
 }
 
 /** A `pull_request.synchronize` payload for plan PR `pull`. */
-export function synchronizePayload(pull: { number: number; head: string; sha: string; body?: string }): Json {
+export function synchronizePayload(
+  pull: { number: number; head: string; sha: string; body?: string },
+  before?: string,
+): Json {
   const payload = example("pull_request", "synchronize");
   const pr = payload["pull_request"] as Json;
   pr["number"] = pull.number;
@@ -120,6 +123,7 @@ export function synchronizePayload(pull: { number: number; head: string; sha: st
   pr["user"] = { login: "planwright[bot]", type: "Bot" };
   pr["body"] = pull.body ?? "";
   payload["after"] = pull.sha;
+  if (before) payload["before"] = before;
   payload["number"] = pull.number;
   return payload;
 }
@@ -147,14 +151,16 @@ export function checkRunActionPayload(
 }
 
 /** The reviser's answer: the plan with a docs task added. */
-export function revisionAnswer(): { content: { type: "tool_use"; name: string; input: unknown }[] } {
+export function revisionAnswer(docsText = "# 2FA\n"): {
+  content: { type: "tool_use"; name: string; input: unknown }[];
+} {
   const plan = planAnswer();
   const phases = plan["phases"] as unknown[];
   const docs = {
     id: "docs",
     title: "Docs",
     mode: "sequential",
-    tasks: [{ id: "docs-2fa", title: "Document 2FA", write: { path: "docs/2fa.md", content: "# 2FA\n" } }],
+    tasks: [{ id: "docs-2fa", title: "Document 2FA", write: { path: "docs/2fa.md", content: docsText } }],
   };
   return {
     content: [

@@ -160,4 +160,25 @@ describe("configuration", () => {
     expect(botComments(42)[0]?.body).toMatch(/\*\*admin\*\* permission/);
     h.done();
   });
+
+  it("follows _extends through Probot's config loading", async () => {
+    await start(0, {
+      ...REPO_FILES,
+      ".github/planwright.yml": "_extends: shared\nmodel: claude-sonnet-4-6\n",
+    });
+    h.github.otherRepos.set("shared", { ".github/planwright.yml": "who_can_command: admin\n" });
+    await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
+    expect(botComments(42)[0]?.body).toMatch(/\*\*admin\*\* permission/);
+    h.done();
+  });
+
+  it("reports a problem inside an _extends file by its key path", async () => {
+    await start(0, { ...REPO_FILES, ".github/planwright.yml": "_extends: shared\n" });
+    h.github.otherRepos.set("shared", { ".github/planwright.yml": "approvals:\n  required: two\n" });
+    await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
+    const reply = botComments(42)[0]?.body ?? "";
+    expect(reply).toMatch(/\.github\/planwright\.yml: error: approvals\.required must be/);
+    expect(h.model.requests).toHaveLength(0);
+    h.done();
+  });
 });
