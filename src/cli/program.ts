@@ -14,6 +14,7 @@ import { registerRollback } from "./commands/rollback.js";
 import { createRunCommand } from "./commands/run.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerRevise } from "./commands/revise.js";
+import { registerVerifyBundle } from "./commands/verify-bundle.js";
 import { runModelFor } from "./model-factory.js";
 
 export const VERSION = "0.1.0";
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerRollback(program, run);
   registerPlan(program, run);
   registerRevise(program, run);
+  registerVerifyBundle(program, run);
   createRunCommand({ model: runModelFor })(program, run);
   return program;
 }

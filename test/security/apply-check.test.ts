@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   commitProblems,
+  verifyCommitRange,
   verifyTaskCommit,
   withApplyCheck,
   type TaskCommitCheck,
@@ -274,6 +275,19 @@ describe("withApplyCheck", () => {
       /^refused to push commit [0-9a-f]{7}: it is not a commit of a task of plan 7-harden; nothing was pushed$/,
     );
     expect(await repo.git("ls-remote", "origin", "refs/heads/main")).toContain(second);
+  });
+
+  it("refuses a head that does not build on the base", async () => {
+    await setup();
+    await repo.write({ "src/a.ts": "one\n" });
+    const first = await commitAs("code");
+    await repo.git("checkout", "--quiet", "--orphan", "other");
+    await repo.write({ "src/a.ts": "two\n" });
+    const unrelated = await commitAs("code");
+    await expect(verifyCommitRange(ws, { plan: PLAN, base: first, head: unrelated })).rejects.toThrow(
+      `refused to push ${unrelated.slice(0, 7)}: it does not build on the expected branch head ${first.slice(0, 7)}; nothing was pushed`,
+    );
+    expect(await verifyCommitRange(ws, { plan: PLAN, base, head: first })).toEqual([first]);
   });
 
   it("fails closed on a workspace that cannot inspect commits", async () => {
