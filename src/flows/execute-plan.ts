@@ -19,12 +19,12 @@ import {
 } from "../engine/ports.js";
 import { ConflictError, PlanwrightError, UsageError, messageOf } from "../errors.js";
 import { CheckRunReporter, type RunView } from "../github/check-run-reporter.js";
-import type { GitHubGateway, PullRequest } from "../github/gateway.js";
+import type { GitHubGateway, PullRequest, Review } from "../github/gateway.js";
 import type { GitWorkspace } from "../git/git-workspace.js";
 import { formatProblems, loadPlan } from "../plan/load-plan.js";
-import { assessPlanRisk } from "../plan/risk.js";
 import type { Plan } from "../plan/schema.js";
-import { evaluateApprovalPolicy, type ApprovalResult } from "./approval-policy.js";
+import type { ApprovalResult } from "./approval-policy.js";
+import { evaluateApproval } from "./evaluate-approval.js";
 import { createStatusReporter, type StatusReporter } from "./report-status.js";
 import type { PlanState, PlanStatus } from "./status-comment.js";
 
@@ -148,42 +148,53 @@ export async function checkoutPlan(
   return { pull, config, plan: loaded.plan, planPath: path, planBlob: blob.stdout.trim(), head };
 }
 
-/** The plan file's blob at `commit`, from the local history (full fetch) or else from GitHub. */
-async function blobAt(deps: PlanFlowDeps, commit: string, path: string): Promise<string | undefined> {
-  const local = await deps.workspace.git(["rev-parse", "--verify", "--quiet", `${commit}:${path}`], {
-    okCodes: [1, 128],
-  });
-  if (local.code === 0) return local.stdout.trim();
-  return (await deps.gateway.readFile(path, commit))?.sha;
+/**
+ * The gateway as the approval flow sees it: reviews are remembered (the history check needs their
+ * commits) and plan files at commits the full checkout has are read from git, which saves a
+ * request per reviewed commit; anything else goes to GitHub.
+ */
+function approvalGateway(deps: PlanFlowDeps, reviews: Review[]): GitHubGateway {
+  const gateway = deps.gateway;
+  const overrides: Partial<GitHubGateway> = {
+    async listReviews(pull) {
+      reviews.push(...(await gateway.listReviews(pull)));
+      return reviews;
+    },
+    async readFile(path, ref) {
+      const blob = await deps.workspace.git(["rev-parse", "--verify", "--quiet", `${ref}:${path}`], {
+        okCodes: [1, 128],
+      });
+      if (blob.code !== 0 || !/^[0-9a-f]{40}$/.test(ref)) return gateway.readFile(path, ref);
+      const sha = blob.stdout.trim();
+      return { sha, content: (await deps.workspace.git(["cat-file", "blob", sha])).stdout };
+    },
+  };
+  return Object.assign(Object.create(gateway) as GitHubGateway, overrides);
 }
 
-/** The approval policy from GitHub's reviews and permissions, for the plan blob at the head. */
+/** The approval policy from GitHub's reviews and permissions (the evaluate-approval flow, reporting nothing). */
 export async function verifyApproval(
   deps: PlanFlowDeps,
   co: PlanCheckout,
   botLogins: readonly string[] = [],
 ): Promise<ApprovalResult & { reviewCommits: Map<number, string> }> {
-  const reviews = await deps.gateway.listReviews(co.pull.number);
-  const decisive = reviews.filter((r) => r.state === "APPROVED" || r.state === "CHANGES_REQUESTED");
-  const permissions = new Map<string, Awaited<ReturnType<GitHubGateway["permissionOf"]>>>();
-  const planBlobAt = new Map<string, string | undefined>();
-  for (const review of decisive) {
-    const login = review.user.login;
-    if (!permissions.has(login.toLowerCase()))
-      permissions.set(login.toLowerCase(), await deps.gateway.permissionOf(login));
-    if (!planBlobAt.has(review.commitId))
-      planBlobAt.set(review.commitId, await blobAt(deps, review.commitId, co.planPath));
-  }
-  const result = evaluateApprovalPolicy({
-    reviews,
-    permissions,
-    planBlobAt,
-    currentPlanBlob: co.planBlob,
-    risk: assessPlanRisk(co.plan).level,
-    config: co.config.approvals,
+  const reviews: Review[] = [];
+  const result = await evaluateApproval({
+    gateway: approvalGateway(deps, reviews),
+    pull: co.pull,
+    config: co.config,
+    planPath: co.planPath,
     botLogins,
+    report: false,
+    dispatch: false,
   });
-  return { ...result, reviewCommits: new Map(reviews.map((r) => [r.id, r.commitId])) };
+  if (result.planBlob !== undefined && result.planBlob !== co.planBlob) {
+    throw new ConflictError(
+      `the branch moved while starting: GitHub's head ${result.headSha.slice(0, 7)} has plan blob ${result.planBlob.slice(0, 7)}, the checkout has ${co.planBlob.slice(0, 7)}; run again`,
+    );
+  }
+  if (!result.approval) throw new PlanwrightError("policy", result.summary);
+  return { ...result.approval, reviewCommits: new Map(reviews.map((r) => [r.id, r.commitId])) };
 }
 
 /** Refuses unless every commit after the oldest counted approval is this plan's task or revert commit. */
