@@ -5,7 +5,7 @@
  * its settings from the environment and prints `listening <url>` once it accepts deliveries.
  */
 import { generateKeyPairSync } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Probot, Server } from "probot";
 import { createApp, type PlanwrightApp } from "../../src/app/app.js";
@@ -19,6 +19,8 @@ export interface AppServerOptions {
   /** Job journal folder: jobs a killed process did not finish resume from it. */
   stateDir: string;
   appSlug?: string;
+  /** Port of the webhook server (a free one by default; fixed for restarts). */
+  port?: number;
 }
 
 export interface RunningApp {
@@ -38,6 +40,18 @@ function privateKey(): string {
   return key;
 }
 
+/** A port nothing listens on now (Probot's Server treats port 0 as "use 3000"). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startAppServer(options: AppServerOptions): Promise<RunningApp> {
   const server = new Server({
     Probot: Probot.defaults({
@@ -48,7 +62,7 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
       logLevel: "warn",
     }),
     host: "127.0.0.1",
-    port: 0,
+    port: options.port ?? (await freePort()),
   });
   const app = createApp({
     stateDir: options.stateDir,

@@ -63,12 +63,24 @@ describe("GitHub sandbox: issues, comments, permissions", () => {
     expect(sandbox.violations).toEqual([]);
   });
 
-  it("lets only the author edit a comment", async () => {
+  it("lets only the author, writers and apps edit a comment", async () => {
     const issue = await sandbox.createIssue("maya", "edit test");
-    const comment = await sandbox.comment("rita", issue.number, "mine");
+    const comment = await sandbox.comment("maya", issue.number, "mine");
+    const reader = new Octokit({
+      baseUrl: sandbox.url,
+      auth: sandbox.state.issueToken("rita"),
+      request: { retries: 0 },
+    });
     await expect(
-      octokit.rest.issues.updateComment({ ...repo, comment_id: comment.id, body: "x" }),
+      reader.rest.issues.updateComment({ ...repo, comment_id: comment.id, body: "x" }),
     ).rejects.toMatchObject({ status: 403 });
+    const app = new Octokit({
+      baseUrl: sandbox.url,
+      auth: sandbox.state.issueToken("planwright[bot]"),
+      request: { retries: 0 },
+    });
+    await app.rest.issues.updateComment({ ...repo, comment_id: comment.id, body: "edited" });
+    expect(sandbox.state.comments.get(comment.id)?.history).toEqual(["mine", "edited"]);
   });
 });
 

@@ -136,8 +136,13 @@ export const issueRoutes: RouteDef[] = [
       const { state } = context;
       const comment = state.comments.get(Number(context.params.comment_id));
       if (!comment) return notFound();
-      if (comment.user !== context.actor)
-        return { status: 403, body: { message: "Must have admin rights to Repository." } };
+      // Authors edit their own comments; apps with issues:write and writers edit anyone's.
+      const editor = state.user(context.actor);
+      const canEdit =
+        comment.user === context.actor ||
+        editor.type === "Bot" ||
+        ["admin", "maintain", "write"].includes(editor.permission ?? "");
+      if (!canEdit) return { status: 403, body: { message: "Must have admin rights to Repository." } };
       const body = String(context.body?.body ?? "");
       if (body.length > 65536) return unprocessable("Body is too long (maximum is 65536 characters)");
       comment.body = body;
