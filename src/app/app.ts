@@ -61,14 +61,17 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
           model: config.model,
           onUsage: (usage) => metrics.usage(usage),
         }),
+      // The follow-up is journaled before the job that hands it over is marked done.
+      handOff: (job, key, from) => void work.enqueue({ key, id: `${from}>${key}`, data: job }),
     };
-    queue = createWorkQueue<AppJob>((job) => runJob(job, env), {
+    const work = createWorkQueue<AppJob>((data, job) => runJob(data, env, job.id), {
       ...(options.stateDir ? { journal: createFileJournal<AppJob>(options.stateDir) } : {}),
       onError: (error, job) => logger.error({ err: error }, `job ${job.id} (${job.data.kind}) failed`),
       onSettled: (job, seconds, outcome) => metrics.job(job.data.kind, seconds, outcome),
       onDepth: (depth) => metrics.queueDepth(depth),
     });
-    const runtime: HandlerRuntime = { queue, metrics, logger };
+    queue = work;
+    const runtime: HandlerRuntime = { queue: work, metrics, logger };
 
     const timed =
       <C extends { name: string; payload: { action?: string } }>(handler: (context: C) => Promise<void>) =>
@@ -98,7 +101,7 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
     } catch {
       logger.debug("no server: /metrics is not served");
     }
-    const recovered = queue.recover();
+    const recovered = work.recover();
     if (recovered > 0) logger.info(`resuming ${recovered} unfinished job(s) from the journal`);
   };
 

@@ -27,6 +27,13 @@ export interface CommandJob {
   actor: string;
   /** The comment (the idempotency key); undefined for a check-run button. */
   commentId?: number;
+  /**
+   * The plan PR a command given on an issue acts on, once a first job has found it: that job hands
+   * the command over to run under the PR's key, in line with the PR's other work.
+   */
+  pull?: number;
+  /** The actor's permission was checked by the job that handed the command over. */
+  vetted?: boolean;
   /** The issue's title, body and author from the webhook, which saves a request for `/plan`. */
   issueData?: { title: string; body: string; user: { login: string; type: string }; labels: string[] };
 }

@@ -13,7 +13,14 @@ import { createGateway } from "../github/octokit-gateway.js";
 import type { GitHubGateway } from "../github/gateway.js";
 import type { ModelClient } from "../llm/client.js";
 import { findPlanPull } from "./find-plan-pull.js";
-import type { AppJob, CommandJob, EvaluateJob, RepoRef, ReviewJob } from "./jobs.js";
+import {
+  jobKey,
+  type AppJob,
+  type CommandJob,
+  type EvaluateJob,
+  type RepoRef,
+  type ReviewJob,
+} from "./jobs.js";
 import { loadRepoConfig, type ConfigSource } from "./load-config.js";
 import type { AppMetrics } from "./metrics.js";
 import { approvalChecker, evaluatePull } from "./approval.js";
@@ -28,6 +35,8 @@ export interface JobEnv {
   modelFor(config: Config): ModelClient;
   metrics: AppMetrics;
   logger: Logger;
+  /** Queues a follow-up job (under its own key) on behalf of the job with id `from`. */
+  handOff(job: AppJob, key: string, from: string): void;
 }
 
 /** The refusal for someone whose permission does not reach `who_can_command`. */
@@ -48,14 +57,41 @@ export function helpReply(problem?: string): string {
   ].join("\n");
 }
 
-async function runCommand(job: CommandJob, config: Config, gh: GitHubGateway, env: JobEnv): Promise<void> {
+/** Commands that act on the plan PR (the rest answer at once, or start a plan on the issue). */
+function needsPlanPull(command: Command): boolean {
+  return command.kind === "revise" || asDispatchable(command) !== undefined;
+}
+
+async function runCommand(
+  job: CommandJob,
+  id: string,
+  config: Config,
+  gh: GitHubGateway,
+  env: JobEnv,
+): Promise<void> {
   const { command } = job;
-  const permission = await gh.permissionOf(job.actor);
-  if (!permissionAtLeast(permission, config.who_can_command)) {
-    await gh.createComment(job.issue, refusalText(job.actor, config.who_can_command));
-    return;
+  if (!job.vetted) {
+    const permission = await gh.permissionOf(job.actor);
+    if (!permissionAtLeast(permission, config.who_can_command)) {
+      await gh.createComment(job.issue, refusalText(job.actor, config.who_can_command));
+      return;
+    }
   }
   const ourLogins = await env.ourLogins();
+  if (!job.isPull && job.pull === undefined && needsPlanPull(command)) {
+    const pull = await findPlanPull(gh, job.issue, ourLogins);
+    if (pull === undefined) {
+      const what = command.kind === "revise" ? "to revise" : "for this issue";
+      await gh.createComment(
+        job.issue,
+        `**Planwright:** there is no plan ${what} yet. Start one with \`/plan <request>\`.`,
+      );
+      return;
+    }
+    // Run it in line with the PR's reviews and commands, so they never race.
+    env.handOff({ ...job, pull, vetted: true }, jobKey(job.repo, pull), id);
+    return;
+  }
   const log = (line: string) => env.logger.info(line);
   switch (command.kind) {
     case "help":
@@ -73,15 +109,8 @@ async function runCommand(job: CommandJob, config: Config, gh: GitHubGateway, en
       return;
     default: {
       const dispatchable = asDispatchable(command);
-      if (!dispatchable) return;
-      const pull = job.isPull ? job.issue : await findPlanPull(gh, job.issue, ourLogins);
-      if (pull === undefined) {
-        await gh.createComment(
-          job.issue,
-          "**Planwright:** there is no plan for this issue yet. Start one with `/plan <request>`.",
-        );
-        return;
-      }
+      const pull = job.pull ?? (job.isPull ? job.issue : undefined);
+      if (!dispatchable || pull === undefined) return;
       const outcome = await dispatchCommand(
         { gateway: gh, config, ourLogins, checkApproval: approvalChecker(gh, config, ourLogins), log },
         {
@@ -121,12 +150,7 @@ async function runPlanning(
     env.metrics.plan("failed");
     return;
   }
-  const pull =
-    command.kind === "revise" || job.isPull
-      ? job.isPull
-        ? job.issue
-        : await findPlanPull(gh, job.issue, ourLogins)
-      : undefined;
+  const pull = job.pull ?? (job.isPull ? job.issue : undefined);
   if (command.kind === "plan" && pull === undefined) {
     env.metrics.plan("requested");
     const outcome = await requestPlan(
@@ -224,8 +248,11 @@ async function runEvaluate(job: EvaluateJob, config: Config, gh: GitHubGateway, 
   if (outcome.dispatched) env.metrics.plan("executed");
 }
 
-/** Runs one job; failures the flows could not report themselves are thrown to the queue's log. */
-export async function runJob(job: AppJob, env: JobEnv): Promise<void> {
+/**
+ * Runs one job (`id` is its idempotency key); failures the flows could not report themselves are
+ * thrown to the queue's log.
+ */
+export async function runJob(job: AppJob, env: JobEnv, id: string): Promise<void> {
   const octokit = await env.octokitFor(job.repo.installationId);
   const gh = createGateway(octokit, { owner: job.repo.owner, repo: job.repo.repo });
   const loaded = await loadRepoConfig(
@@ -239,7 +266,7 @@ export async function runJob(job: AppJob, env: JobEnv): Promise<void> {
   }
   switch (job.kind) {
     case "command":
-      return runCommand(job, loaded.config, gh, env);
+      return runCommand(job, id, loaded.config, gh, env);
     case "review":
       return runReview(job, loaded.config, gh, env);
     case "evaluate":

@@ -165,6 +165,21 @@ describe("other commands", () => {
     h.done();
   });
 
+  it("/revise on the issue revises its plan PR", async () => {
+    h.model.enqueue(revisionAnswer());
+    await command("/revise add a docs task", ALICE, 42);
+    expect(h.github.filesAt(BRANCH)!.get(PLAN_PATH)).toContain("docs-2fa");
+    h.done();
+  });
+
+  it("a command on an issue without a plan says how to start one", async () => {
+    h.github.issues.set(7, { title: "Other", body: "", user: ALICE });
+    await command("/execute", ALICE, 7);
+    expect(ours(7).at(-1)?.body).toMatch(/no plan for this issue yet.*`\/plan <request>`/);
+    expect(h.github.dispatches).toHaveLength(0);
+    h.done();
+  });
+
   it("/plan on the plan PR regenerates the plan", async () => {
     h.model.enqueue(revisionAnswer());
     await command("/plan");
