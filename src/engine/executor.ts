@@ -202,9 +202,11 @@ async function runInMainTree(run: RunContext, task: Task): Promise<void> {
   // the marker stays when the tree could not be cleaned, so the next run knows the mess is ours
   let clean = true;
   try {
-    outcome = await runTask(run.taskContext(task, workspace), () =>
-      workspace.commit(run.commitRequest(task)),
-    );
+    const context = {
+      ...run.taskContext(task, workspace),
+      onCommand: (group: number) => void run.lock.noteProcessGroup(group).catch(() => undefined),
+    };
+    outcome = await runTask(context, () => workspace.commit(run.commitRequest(task)));
   } catch (error) {
     clean = await workspace.discard().then(
       () => true,

@@ -24,6 +24,8 @@ export interface RunCommandOptions {
   /** Receives the output's last lines, at most every `outputIntervalMs` (250 ms by default). */
   onOutput?: (tail: string) => void;
   outputIntervalMs?: number;
+  /** Receives the process group id as soon as the command starts (for crash recovery). */
+  onSpawn?: (processGroup: number) => void;
 }
 
 /** Keeps the head and the tail of a stream of chunks within a fixed memory bound. */
@@ -77,6 +79,7 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let timedOut = false;
     let cancelled = false;
     let lastReport = 0;

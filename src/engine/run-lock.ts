@@ -14,6 +14,8 @@ export interface RunMarker {
   planId: string;
   taskId: string;
   startedAt: number;
+  /** Process group of the task's latest command: stopped on recovery, it could still be writing. */
+  processGroup?: number;
 }
 
 export function markerPath(gitDir: string): string {
@@ -46,6 +48,9 @@ async function readMarker(path: string): Promise<RunMarker | undefined> {
 export class RunLock {
   private readonly path: string;
   private dirReady = false;
+  private current: RunMarker | undefined;
+  /** Marker writes in order, so a late write cannot bring back a cleared marker. */
+  private writes: Promise<unknown> = Promise.resolve();
   private constructor(private readonly gitDir: string) {
     this.path = markerPath(gitDir);
   }
@@ -57,7 +62,23 @@ export class RunLock {
   async mark(marker: Omit<RunMarker, "pid" | "startedAt">): Promise<void> {
     if (!this.dirReady) await mkdir(join(this.path, ".."), { recursive: true });
     this.dirReady = true;
-    await writeFile(this.path, JSON.stringify({ pid: process.pid, startedAt: Date.now(), ...marker }));
+    this.current = { pid: process.pid, startedAt: Date.now(), ...marker };
+    await this.write(this.current);
+  }
+
+  /** Records the process group of the command the marked task just started. */
+  noteProcessGroup(processGroup: number): Promise<void> {
+    if (!this.current) return Promise.resolve();
+    this.current = { ...this.current, processGroup };
+    return this.write(this.current);
+  }
+
+  private write(marker: RunMarker | undefined): Promise<void> {
+    const next = this.writes.then(() =>
+      marker ? writeFile(this.path, JSON.stringify(marker)) : rm(this.path, { force: true }),
+    );
+    this.writes = next.catch(() => undefined);
+    return next;
   }
 
   /**
@@ -76,7 +97,8 @@ export class RunLock {
   }
 
   async clear(): Promise<void> {
-    await rm(this.path, { force: true });
+    this.current = undefined;
+    await this.write(undefined);
   }
 
   /**
@@ -92,7 +114,17 @@ export class RunLock {
         `another planwright run (process ${marker.pid}, task ${marker.taskId}) is working in this repository`,
       );
     }
-    if (marker) await this.removeStaleLocks();
+    if (marker) {
+      // a command of the dead run may live on in its own process group and keep writing
+      if (marker.processGroup !== undefined && marker.processGroup > 1) {
+        try {
+          process.kill(-marker.processGroup, "SIGKILL");
+        } catch {
+          // long gone
+        }
+      }
+      await this.removeStaleLocks();
+    }
     const changed = await workspace.changedPaths();
     if (changed.length === 0) {
       await this.clear();

@@ -50,6 +50,8 @@ export interface TaskRunContext {
   signal: AbortSignal;
   backoff?: BackoffOptions;
   maxOutputBytes?: number;
+  /** Told the process group of each command started, so a crashed run's commands can be stopped. */
+  onCommand?: (processGroup: number) => void;
 }
 
 export interface TaskOutcome {
@@ -108,6 +110,7 @@ async function attemptTask(
       signal,
       ...(ctx.maxOutputBytes !== undefined ? { maxOutputBytes: ctx.maxOutputBytes } : {}),
       onOutput: (tail) => ctx.reporter.event({ type: "output", taskId: task.id, tail, at: ctx.clock.now() }),
+      ...(ctx.onCommand ? { onSpawn: ctx.onCommand } : {}),
     });
   const verifyCommand = verifyCommandOf(plan, task);
   const runVerify = async (): Promise<CommandResult> => {
