@@ -3,8 +3,9 @@
  * local HTTP server standing in for api.github.com (GITHUB_API_URL) and a local bare git remote.
  * nock cannot reach a child process, hence the server.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -92,5 +93,61 @@ describe.skipIf(!existsSync(BUNDLE))("action/dist/index.js", () => {
       "::error::planwright (usage): input github-token: required (an installation token of the Planwright App, or GITHUB_TOKEN)",
     ]);
     expect(result.stdout).not.toMatch(/\n\s+at /);
+  });
+
+  it("resumes after the main step was killed: the post step marks the check run cancelled, nothing is done twice", async () => {
+    const h = await harness(
+      plan([
+        {
+          id: "p",
+          tasks: [
+            { id: "write-a", title: "Write a", write: { path: "a.txt", content: "a\n" } },
+            {
+              id: "slow-b",
+              title: "Slow b",
+              run: "if [ ! -f go ]; then sleep 20; fi; echo b > b.txt",
+              verify: false,
+            },
+            { id: "write-c", title: "Write c", write: { path: "c.txt", content: "c\n" } },
+          ],
+        },
+      ]),
+    );
+    const { url, server } = await h.github.listen();
+    open.push(
+      () => new Promise<void>((resolve) => server.close(() => resolve())),
+      () => h.cleanup(),
+    );
+    await h.approve();
+    const env = await h.env({ command: "execute", pr: "5" }, { GITHUB_API_URL: url });
+    const child = spawn(process.execPath, [BUNDLE], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: h.dir, ...env },
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    for (let i = 0; i < 300 && (await h.branchLog()).length < 1; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill("SIGKILL");
+    await exited;
+    expect(await h.branchLog()).toEqual(["Write a|write-a|"]);
+
+    // the runner then runs the post step with the state the main step saved
+    const state = await readFile(env["GITHUB_STATE"]!, "utf8");
+    const saved: Record<string, string> = {};
+    for (const m of state.matchAll(/^([\w-]+)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm))
+      saved[`STATE_${m[1]}`] = m[3] ?? "";
+    expect(saved["STATE_planwright-phase"]).toBe("main");
+    expect((await node(h, { ...env, ...saved })).code).toBe(0);
+    const cancelled = h.github.checkRuns.find((r) => String(r.id) === saved["STATE_planwright-check"]);
+    expect(cancelled).toMatchObject({ status: "completed", conclusion: "cancelled" });
+
+    // a new workflow run resumes from the last task commit
+    await writeFile(join(h.dir, "go"), "");
+    await writeFile(join(h.dir, ".git", "info", "exclude"), "go\n");
+    const again = await node(h, await h.env({ command: "execute", pr: "5" }, { GITHUB_API_URL: url }));
+    expect(again.code).toBe(0);
+    expect((await h.outputs()).status).toBe("succeeded");
+    expect(await h.branchLog()).toEqual(["Write a|write-a|", "Slow b|slow-b|", "Write c|write-c|"]);
   });
 });
