@@ -201,3 +201,32 @@ function pushError(error: unknown, branch: string, token: string): unknown {
     `push to ${branch} failed: ${scrub(firstLine(stderr) || error.message)}`,
   );
 }
+
+/** Config keys through which git hands out credentials to whoever runs git in the repository. */
+const CREDENTIAL_KEYS =
+  /^(http\..*\.?extraheader|credential\.(.*\.)?helper|remote\..*\.url|url\..*\.insteadof)$/i;
+
+/**
+ * Credentials that git config would give any command run in `root`: an `extraheader` (what
+ * `actions/checkout` persists unless `persist-credentials: false`), a credential helper, or a
+ * remote URL with a password. Resolves to one line per finding naming the key and the file, never
+ * the secret; empty when there is none. Check before running any task.
+ */
+export async function persistedCredentials(root: string): Promise<string[]> {
+  const result = await runGit(root, ["config", "--list", "--includes", "--show-origin", "-z"], {
+    okCodes: [1],
+  });
+  const fields = result.stdout.split("\0");
+  const found: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const origin = fields[i] ?? "";
+    const entry = fields[i + 1] ?? "";
+    const newline = entry.indexOf("\n");
+    const key = newline === -1 ? entry : entry.slice(0, newline);
+    const value = newline === -1 ? "" : entry.slice(newline + 1);
+    if (!CREDENTIAL_KEYS.test(key) || value.trim() === "") continue;
+    if (/^remote\.|^url\./i.test(key) && !/:\/\/[^/@\s]*:[^/@\s]+@/.test(key + " " + value)) continue;
+    found.push(`${key} (${origin.replace(/^file:/, "")})`);
+  }
+  return found;
+}

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { pushWithToken, withUser } from "../../src/git/credential-push.js";
+import { persistedCredentials, pushWithToken, withUser } from "../../src/git/credential-push.js";
 import { createTestRepo, type TestRepo } from "../helpers/git-repo.js";
 import { startHttpGitServer, type HttpGitServer } from "./http-git-server.js";
 
@@ -116,5 +116,45 @@ describe("pushWithToken", () => {
     await expect(pushWithToken(".", "https://x/y", "main", "a\nb")).rejects.toThrow(/line breaks/);
     expect(() => withUser("https://u:p@github.com/o/r")).toThrow(/must not hold a password/);
     expect(withUser("https://github.com/o/r.git")).toBe("https://x-access-token@github.com/o/r.git");
+  });
+});
+
+describe("persistedCredentials", () => {
+  it("names every way git config would hand a credential to a command, never the secret itself", async () => {
+    const saved = { global: process.env.GIT_CONFIG_GLOBAL, nosystem: process.env.GIT_CONFIG_NOSYSTEM };
+    process.env.GIT_CONFIG_GLOBAL = "/dev/null";
+    process.env.GIT_CONFIG_NOSYSTEM = "1";
+    try {
+      repo = await createTestRepo();
+      const r = repo;
+      expect(await persistedCredentials(r.dir)).toEqual([]);
+      // what actions/checkout persists without persist-credentials: false
+      await r.git("config", "http.https://github.com/.extraheader", `AUTHORIZATION: basic ${TOKEN}`);
+      await r.git("remote", "set-url", "origin", `https://x-access-token:${TOKEN}@github.com/o/r.git`);
+      await r.git("config", "credential.helper", "store");
+      // newer checkouts keep the header in a separate file pulled in by an include
+      const included = join(r.dir, "..", "checkout-auth.config");
+      await writeFile(
+        included,
+        `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${TOKEN}\n`,
+      );
+      await r.git("config", "include.path", included);
+      const found = await persistedCredentials(r.dir);
+      expect(found).toEqual([
+        "remote.origin.url (.git/config)",
+        "http.https://github.com/.extraheader (.git/config)",
+        "credential.helper (.git/config)",
+        `http.https://github.com/.extraheader (${included})`,
+      ]);
+      expect(found.join("\n")).not.toContain(TOKEN);
+    } finally {
+      for (const [name, value] of [
+        ["GIT_CONFIG_GLOBAL", saved.global],
+        ["GIT_CONFIG_NOSYSTEM", saved.nosystem],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 });
