@@ -39,6 +39,7 @@ export interface PlanwrightApp {
 export function createApp(options: AppOptions = {}): PlanwrightApp {
   const metrics = options.metrics ?? createMetrics();
   let queue: WorkQueue<AppJob> | undefined;
+  const detached = new Set<Promise<unknown>>();
 
   const appFn = (probot: Probot, fnOptions?: ApplicationFunctionOptions): void => {
     const logger = probot.log.child({ name: "planwright" });
@@ -71,7 +72,15 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
       onDepth: (depth) => metrics.queueDepth(depth),
     });
     queue = work;
-    const runtime: HandlerRuntime = { queue: work, metrics, logger };
+    const runtime: HandlerRuntime = {
+      queue: work,
+      metrics,
+      logger,
+      detach(task) {
+        const tracked = task.finally(() => detached.delete(tracked));
+        detached.add(tracked);
+      },
+    };
 
     const timed =
       <C extends { name: string; payload: { action?: string } }>(handler: (context: C) => Promise<void>) =>
@@ -107,7 +116,12 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
 
   return Object.assign(appFn, {
     metrics,
-    idle: () => queue?.idle() ?? Promise.resolve(),
+    async idle() {
+      while (detached.size > 0 || (queue?.size ?? 0) > 0) {
+        await Promise.allSettled([...detached]);
+        await queue?.idle();
+      }
+    },
   });
 }
 

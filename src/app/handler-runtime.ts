@@ -11,4 +11,9 @@ export interface HandlerRuntime {
   queue: WorkQueue<AppJob>;
   metrics: AppMetrics;
   logger: Logger;
+  /**
+   * Runs a courtesy (the 👀 reaction) without holding up the webhook's answer: with throttling on,
+   * a write may wait behind the queue's writes for seconds.
+   */
+  detach(work: Promise<unknown>): void;
 }

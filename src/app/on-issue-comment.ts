@@ -45,11 +45,12 @@ export function onIssueComment(runtime: HandlerRuntime) {
     if (!runtime.queue.enqueue({ key: jobKey(repo, issue.number), id: `comment:${comment.id}`, data: job })) {
       return;
     }
-    try {
-      await createGateway(context.octokit, repo).addReaction(comment.id, "eyes");
-    } catch (error) {
-      // The acknowledgement is a courtesy: the job is queued and will answer anyway.
-      runtime.logger.warn({ err: error }, `could not react to comment ${comment.id}`);
-    }
+    const react = createGateway(context.octokit, repo).addReaction(comment.id, "eyes");
+    // The acknowledgement is a courtesy: the job is queued and will answer anyway.
+    runtime.detach(
+      react.catch((error: unknown) =>
+        runtime.logger.warn({ err: error }, `could not react to comment ${comment.id}`),
+      ),
+    );
   };
 }

@@ -31,12 +31,14 @@ describe("a process that dies mid-way", () => {
 
     // The first process: the real handler and journal, and a job that never gets to finish.
     const payload = postComment(h, "/plan add 2FA", ALICE);
+    const acks: Promise<unknown>[] = [];
     const dying: HandlerRuntime = {
       queue: createWorkQueue<AppJob>(() => new Promise<void>(() => undefined), {
         journal: createFileJournal<AppJob>(dir),
       }),
       metrics: createMetrics(),
       logger: h.probot.log,
+      detach: (work) => acks.push(work),
     };
     const octokit = await h.probot.auth(INSTALLATION);
     const event = { id: "d-1", name: "issue_comment", payload } as unknown as ConstructorParameters<
