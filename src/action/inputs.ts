@@ -27,6 +27,8 @@ export interface ActionInputs {
   anthropicApiKey?: string;
   model?: string;
   concurrency?: number;
+  /** Clone URL of the fork a pull request comes from (with `execution.allow_forks`). */
+  forkRemote?: string;
 }
 
 /** What the runner tells every step (GITHUB_* variables and the event payload). */
@@ -87,6 +89,11 @@ export function readInputs(input: InputReader): ActionInputs {
   const concurrency = positive("concurrency", input("concurrency"), 32);
   const anthropicApiKey = input("anthropic-api-key");
   const model = input("model");
+  const forkRemote = input("fork-remote");
+  if (forkRemote !== "" && !/^https:\/\/[^\s@]+$/.test(forkRemote))
+    throw new UsageError(
+      `input fork-remote: must be an https clone URL without credentials, got ${JSON.stringify(forkRemote)}`,
+    );
   return {
     command: command as ActionCommand,
     githubToken,
@@ -97,6 +104,7 @@ export function readInputs(input: InputReader): ActionInputs {
     ...(anthropicApiKey ? { anthropicApiKey } : {}),
     ...(model ? { model } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(forkRemote ? { forkRemote } : {}),
   };
 }
 

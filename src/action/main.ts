@@ -63,6 +63,16 @@ function modelFor(inputs: ActionInputs, deps: ActionDeps, env: NodeJS.ProcessEnv
   return new ClaudeModel({ client });
 }
 
+/** Pushes over HTTPS with the token through askpass: to origin's URL, or to a fork given by URL. */
+function httpsPush(
+  root: string,
+  originUrl: string,
+  token: string,
+): (remote: string, branch: string) => Promise<void> {
+  return (remote, branch) =>
+    tokenPusher(root, remote === "origin" ? originUrl : remote, token)(remote, branch);
+}
+
 /** Entry point of the bundle (main and post step). Never throws. */
 export async function run(deps: ActionDeps = {}): Promise<void> {
   try {
@@ -144,8 +154,9 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
     workspace,
     // over HTTPS the token reaches one git push through askpass, never the checkout's config
     ...(/^https?:\/\//.test(remoteUrl)
-      ? { push: tokenPusher(workspace.root, remoteUrl, inputs.githubToken) }
+      ? { push: httpsPush(workspace.root, remoteUrl, inputs.githubToken) }
       : {}),
+    ...(inputs.forkRemote ? { forkRemote: inputs.forkRemote } : {}),
     ...(context.runUrl ? { detailsUrl: context.runUrl } : {}),
     commitUrl: `${context.serverUrl}/${context.owner}/${context.repo}/commit/`,
     ...(deps.checkIntervalMs !== undefined ? { checkIntervalMs: deps.checkIntervalMs } : {}),

@@ -46,6 +46,11 @@ export interface PlanFlowDeps {
   workspace: GitWorkspace;
   /** The git remote of the repository ("origin"). */
   remote?: string;
+  /**
+   * For an allowed pull request from a fork: the fork's remote (name or URL) to fetch the branch
+   * from and push to. The fork must allow edits from maintainers.
+   */
+  forkRemote?: string;
   /** Pushes HEAD to the branch; the workspace's own push by default (the credential seam). */
   push?: (remote: string, branch: string) => Promise<void>;
   /** Link for check runs (the workflow run) and the commit URL prefix for tables. */
@@ -92,6 +97,11 @@ export interface FlowResult {
   run?: RunResult;
 }
 
+/** The remote the pull request's branch lives on: the fork's for a pull request from a fork. */
+export function remoteOf(deps: PlanFlowDeps, pull: PullRequest): string {
+  return (pull.fromFork ? deps.forkRemote : undefined) ?? deps.remote ?? "origin";
+}
+
 /** Reads the configuration from the default branch (never from the PR branch). */
 export async function readConfig(gateway: GitHubGateway): Promise<Config> {
   const branch = await gateway.defaultBranch();
@@ -111,7 +121,6 @@ export async function checkoutPlan(
   planPath?: string,
 ): Promise<PlanCheckout> {
   const { gateway, workspace } = deps;
-  const remote = deps.remote ?? "origin";
   const pull = await gateway.getPull(pullNumber);
   if (pull.state !== "open")
     throw new UsageError(`pull request #${pullNumber} is ${pull.merged ? "merged" : "closed"}`);
@@ -122,16 +131,22 @@ export async function checkoutPlan(
       `pull request #${pullNumber} comes from a fork; set execution.allow_forks in ${CONFIG_FILE} to execute it`,
     );
   }
+  if (pull.fromFork && !deps.forkRemote) {
+    throw new UsageError(
+      `pull request #${pullNumber} comes from a fork: give the fork's clone URL (input fork-remote) to fetch and push its branch`,
+    );
+  }
   const branch = pull.headRef;
+  const remote = remoteOf(deps, pull);
   await workspace.git([
     "fetch",
     "--quiet",
     "--no-tags",
     "--",
     remote,
-    `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`,
+    `+refs/heads/${branch}:refs/remotes/planwright-pr/${branch}`,
   ]);
-  await workspace.git(["checkout", "--quiet", "-B", branch, `refs/remotes/${remote}/${branch}`]);
+  await workspace.git(["checkout", "--quiet", "-B", branch, `refs/remotes/planwright-pr/${branch}`]);
   const head = await workspace.head();
   const path = planPath ?? `.planwright/plans/${branch.replace(/^planwright\//, "")}.yaml`;
   const blob = await workspace.git(["rev-parse", "--verify", "--quiet", `HEAD:${path}`], {
@@ -405,7 +420,7 @@ export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInpu
     workspace,
     reporter,
     policy: co.config.policy,
-    push: { remote: deps.remote ?? "origin", branch: co.pull.headRef },
+    push: { remote: remoteOf(deps, co.pull), branch: co.pull.headRef },
     concurrency: input.concurrency ?? co.config.execution.concurrency,
     ...(input.model ? { model: input.model } : {}),
     ...(input.signal ? { signal: input.signal } : {}),

@@ -10,6 +10,7 @@ import {
   checkoutPlan,
   closeReporters,
   guardedWorkspace,
+  remoteOf,
   reportersFor,
   resultOf,
   type FlowResult,
@@ -37,7 +38,7 @@ export async function rollbackPlanFlow(deps: PlanFlowDeps, input: RollbackFlowIn
   try {
     const result = await rollback(guardedWorkspace(deps, co.head), co.plan, co.planBlob, {
       ...(input.task !== undefined ? { taskId: input.task } : {}),
-      push: { remote: deps.remote ?? "origin", branch: co.pull.headRef },
+      push: { remote: remoteOf(deps, co.pull), branch: co.pull.headRef },
       reporter,
       ...(clock ? { clock } : {}),
     });

@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { executePlanFlow, type PlanFlowDeps } from "../../src/flows/execute-plan.js";
 import { createGateway } from "../../src/github/octokit-gateway.js";
@@ -91,5 +92,31 @@ describe("executePlanFlow", () => {
     const result = await executePlanFlow(deps, { pull: 5, command: "execute", planBlob: "0".repeat(40) });
     expect(result.status).toBe("refused");
     expect(result.message).toMatch(/the approved plan is blob 0000000/);
+  });
+
+  it("executes an allowed pull request from a fork on the fork's branch", async () => {
+    const { h, deps } = await setup();
+    await h.repo.git("checkout", "--quiet", "main");
+    await h.repo.write({ ".github/planwright.yml": "execution:\n  allow_forks: true\n" });
+    await h.repo.git("add", "-A");
+    await h.repo.git("commit", "--quiet", "-m", "allow forks");
+    await h.repo.git("push", "--quiet", "origin", "main");
+    await h.repo.git("checkout", "--quiet", BRANCH);
+    const fork = join(dirname(h.repo.remote), "fork.git");
+    await h.repo.git("init", "--quiet", "--bare", fork);
+    await h.repo.git("push", "--quiet", fork, `${BRANCH}:refs/heads/${BRANCH}`);
+    h.github.pull.fork = true;
+    await h.approve();
+    await expect(executePlanFlow(deps, { pull: 5, command: "execute" })).rejects.toThrow(
+      /comes from a fork: give the fork's clone URL/,
+    );
+    const model = new ScriptedModel([{ write: { "b.txt": "b\n" } }]);
+    const result = await executePlanFlow(
+      { ...deps, forkRemote: fork },
+      { pull: 5, command: "execute", model },
+    );
+    expect(result.status).toBe("succeeded");
+    const log = await h.repo.git("--git-dir", fork, "log", "--format=%s", "-2", `refs/heads/${BRANCH}`);
+    expect(log.split("\n")).toEqual(["Edit b", "Write a"]);
   });
 });
