@@ -4,6 +4,7 @@
  */
 import { Context, type Logger, type ProbotOctokit } from "probot";
 import type { Config } from "../config.js";
+import { messageOf } from "../errors.js";
 import { permissionAtLeast } from "../flows/approval-policy.js";
 import { asDispatchable, dispatchCommand } from "../flows/dispatch-command.js";
 import { helpText, type Command } from "../flows/parse-command.js";
@@ -139,17 +140,8 @@ async function runPlanning(
 ): Promise<void> {
   const commentId = job.commentId;
   if (commentId === undefined) return;
-  let client: ModelClient;
-  try {
-    client = env.modelFor(config);
-  } catch (error) {
-    await gh.createComment(
-      job.issue,
-      `**Planwright** cannot plan: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    env.metrics.plan("failed");
-    return;
-  }
+  const client = await modelOrReport(config, gh, job.issue, env);
+  if (!client) return;
   const pull = job.pull ?? (job.isPull ? job.issue : undefined);
   if (command.kind === "plan" && pull === undefined) {
     env.metrics.plan("requested");
@@ -199,9 +191,26 @@ async function runPlanning(
   if (outcome.status === "failed") env.metrics.plan("failed");
 }
 
+/** The model client, or undefined after saying on `thread` why there is none (no API key). */
+async function modelOrReport(
+  config: Config,
+  gh: GitHubGateway,
+  thread: number,
+  env: JobEnv,
+): Promise<ModelClient | undefined> {
+  try {
+    return env.modelFor(config);
+  } catch (error) {
+    await gh.createComment(thread, `**Planwright** cannot plan or revise: ${messageOf(error)}`);
+    env.metrics.plan("failed");
+    return undefined;
+  }
+}
+
 async function runReview(job: ReviewJob, config: Config, gh: GitHubGateway, env: JobEnv): Promise<void> {
   const ourLogins = await env.ourLogins();
-  const client = env.modelFor(config);
+  const client = await modelOrReport(config, gh, job.pull, env);
+  if (!client) return;
   const outcome = await revisePlan(
     {
       gateway: gh,

@@ -215,7 +215,7 @@ export function testModel(url: string) {
 /** A fresh App, fake GitHub and fake model. */
 export async function startHarness(
   files: Record<string, string>,
-  options: { pullCreations?: number; stateDir?: string } = {},
+  options: { pullCreations?: number; stateDir?: string; withoutModelKey?: boolean } = {},
 ): Promise<Harness> {
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
@@ -226,13 +226,7 @@ export async function startHarness(
   const app = createApp({
     metrics: createMetrics(),
     appSlug: "planwright",
-    model: {
-      apiKey: "sk-ant-test-000",
-      baseURL: model.url,
-      maxRetries: 0,
-      retry: { attempts: 1 },
-      onWarning: () => {},
-    },
+    model: options.withoutModelKey ? { baseURL: model.url } : testModel(model.url),
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
   });
   await probot.load(app);

@@ -104,6 +104,24 @@ describe("/plan that fails", () => {
   });
 });
 
+describe("/plan without a model key", () => {
+  it("says that ANTHROPIC_API_KEY is missing instead of failing silently", async () => {
+    const saved = process.env["ANTHROPIC_API_KEY"];
+    delete process.env["ANTHROPIC_API_KEY"];
+    try {
+      h = await startHarness(REPO_FILES, { withoutModelKey: true });
+      h.github.permissions.set("alice", "write");
+      await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
+    } finally {
+      if (saved !== undefined) process.env["ANTHROPIC_API_KEY"] = saved;
+    }
+    expect(botComments(42).at(-1)?.body).toMatch(
+      /cannot plan or revise: no Anthropic API key: set ANTHROPIC_API_KEY/,
+    );
+    h.done();
+  });
+});
+
 describe("who may command", () => {
   beforeEach(async () => {
     await start(0);
