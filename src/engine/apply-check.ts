@@ -99,7 +99,11 @@ export async function verifyCommitRange(
   if (!workspace.inspectCommit) {
     throw new PolicyError("refused to push: this workspace cannot inspect commits for apply-time checks");
   }
-  const { base, head } = options;
+  const { head } = options;
+  // the walk compares full shas; a ref or short sha given as the base is resolved first
+  const base = /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(options.base)
+    ? options.base
+    : (await workspace.inspectCommit(options.base)).sha;
   const chain: CommitInspection[] = [];
   for (let at = head; at !== base;) {
     const commit = await workspace.inspectCommit(at);

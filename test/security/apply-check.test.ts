@@ -288,6 +288,8 @@ describe("withApplyCheck", () => {
       `refused to push ${unrelated.slice(0, 7)}: it does not build on the expected branch head ${first.slice(0, 7)}; nothing was pushed`,
     );
     expect(await verifyCommitRange(ws, { plan: PLAN, base, head: first })).toEqual([first]);
+    await repo.git("tag", "start", base);
+    expect(await verifyCommitRange(ws, { plan: PLAN, base: "start", head: first })).toEqual([first]);
   });
 
   it("fails closed on a workspace that cannot inspect commits", async () => {
