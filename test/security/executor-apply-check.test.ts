@@ -32,6 +32,27 @@ describe("executePlan with apply-time verification", () => {
     expect(await remoteMain(fx)).toBe(result.head);
   });
 
+  it("verifies and pushes the commits a parallel phase lands one after another", async () => {
+    fx = await fixture(
+      planInput([
+        {
+          id: "par",
+          title: "Parallel",
+          mode: "parallel",
+          tasks: [
+            { id: "a", title: "A", write: { path: "src/a.ts", content: "a\n" } },
+            { id: "b", title: "B", run: "echo b > b.ts" },
+            { id: "c", title: "C", write: { path: "src/c.ts", content: "c\n" } },
+          ],
+        },
+      ]),
+    );
+    const result = await fx.run({ ...PUSH, concurrency: 3 });
+    expect(result.outcome, result.message).toBe("succeeded");
+    expect((await fx.taskCommits()).map((c) => c.task).sort()).toEqual(["a", "b", "c"]);
+    expect(await remoteMain(fx)).toBe(result.head);
+  });
+
   it("refuses to push a symlink to /etc/passwd made by a run command: policy failure, nothing pushed", async () => {
     fx = await fixture(
       planInput([
