@@ -25,6 +25,7 @@ import { formatProblems, loadPlan } from "../plan/load-plan.js";
 import type { Plan } from "../plan/schema.js";
 import type { ApprovalResult } from "./approval-policy.js";
 import { evaluateApproval } from "./evaluate-approval.js";
+import { findRequestMarker, findStatusMarker } from "./markers.js";
 import { createStatusReporter, type StatusReporter } from "./report-status.js";
 import type { PlanState, PlanStatus } from "./status-comment.js";
 
@@ -187,6 +188,29 @@ function approvalGateway(deps: PlanFlowDeps, reviews: Review[]): GitHubGateway {
   return Object.assign(Object.create(gateway) as GitHubGateway, overrides);
 }
 
+/**
+ * Who asked for the plan (for `approvals.allow_requester: false`): the author of the `/plan`
+ * comment that the plan's status comment, written by the account that opened the PR, names in its
+ * request marker. Fails closed when that cannot be told.
+ */
+async function requesterOf(deps: PlanFlowDeps, co: PlanCheckout): Promise<string> {
+  const issue = co.plan.issue;
+  const comments = issue === undefined ? [] : await deps.gateway.listComments(issue);
+  const author = co.pull.user.login.toLowerCase();
+  const status = comments.find(
+    (c) => c.user.login.toLowerCase() === author && findStatusMarker(c.body) === co.plan.id,
+  );
+  const id = status ? findRequestMarker(status.body) : undefined;
+  const request = comments.find((c) => c.id === id);
+  if (!request) {
+    throw new PlanwrightError(
+      "policy",
+      "approvals.allow_requester is false, but who requested the plan cannot be told from its issue",
+    );
+  }
+  return request.user.login;
+}
+
 /** The approval policy from GitHub's reviews and permissions (the evaluate-approval flow, reporting nothing). */
 export async function verifyApproval(
   deps: PlanFlowDeps,
@@ -194,12 +218,14 @@ export async function verifyApproval(
   botLogins: readonly string[] = [],
 ): Promise<ApprovalResult & { reviewCommits: Map<number, string> }> {
   const reviews: Review[] = [];
+  const requester = co.config.approvals.allow_requester ? undefined : await requesterOf(deps, co);
   const result = await evaluateApproval({
     gateway: approvalGateway(deps, reviews),
     pull: co.pull,
     config: co.config,
     planPath: co.planPath,
     botLogins,
+    ...(requester !== undefined ? { requester } : {}),
     report: false,
     dispatch: false,
   });

@@ -43,7 +43,9 @@ export class FakeGitHub {
   readonly reviews: FakeReview[] = [];
   readonly permissions = new Map<string, string>();
   readonly checkRuns: FakeCheckRun[] = [];
-  readonly comments: { id: number; body: string; user: { login: string; type: string } }[] = [];
+  /** Comments of every issue and pull request; `issue` defaults to the pull request. */
+  readonly comments: { id: number; body: string; user: { login: string; type: string }; issue?: number }[] =
+    [];
   readonly reactions: { commentId: number; content: string }[] = [];
   pull = { number: 5, state: "open", head: "planwright/7-test", base: "main", fork: false };
   private nextId = 100;
@@ -162,22 +164,27 @@ export class FakeGitHub {
       return [200, { ...run, external_id: null }];
     }
     if ((m = /^GET \/issues\/(\d+)\/comments$/.exec(key))) {
-      return [200, this.comments.map((c) => ({ ...c, created_at: "2026-01-01T00:00:00Z" }))];
+      const issue = Number(m[1]);
+      const of = this.comments.filter((c) => (c.issue ?? this.pull.number) === issue);
+      return [200, of.map(({ issue: _issue, ...c }) => ({ ...c, created_at: "2026-01-01T00:00:00Z" }))];
     }
-    if (/^POST \/issues\/\d+\/comments$/.test(key)) {
+    if ((m = /^POST \/issues\/(\d+)\/comments$/.exec(key))) {
       const comment = {
+        issue: Number(m[1]),
         id: this.nextId++,
         body: String((body as { body: string }).body),
         user: { login: "planwright[bot]", type: "Bot" },
       };
       this.comments.push(comment);
-      return [201, { ...comment, created_at: "2026-01-01T00:00:00Z" }];
+      const { issue: _issue, ...shown } = comment;
+      return [201, { ...shown, created_at: "2026-01-01T00:00:00Z" }];
     }
     if ((m = /^PATCH \/issues\/comments\/(\d+)$/.exec(key))) {
       const comment = this.comments.find((c) => c.id === Number(m![1]));
       if (!comment) return [404, { message: "Not Found" }];
       comment.body = String((body as { body: string }).body);
-      return [200, { ...comment, created_at: "2026-01-01T00:00:00Z" }];
+      const { issue: _issue, ...shown } = comment;
+      return [200, { ...shown, created_at: "2026-01-01T00:00:00Z" }];
     }
     if ((m = /^POST \/issues\/comments\/(\d+)\/reactions$/.exec(key))) {
       this.reactions.push({

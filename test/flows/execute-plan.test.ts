@@ -119,4 +119,36 @@ describe("executePlanFlow", () => {
     const log = await h.repo.git("--git-dir", fork, "log", "--format=%s", "-2", `refs/heads/${BRANCH}`);
     expect(log.split("\n")).toEqual(["Edit b", "Write a"]);
   });
+
+  it("with allow_requester: false, the requester's own approval does not count", async () => {
+    const h = await harness(plan(twoTasks.phases, { issue: 4 }));
+    cleanups.push(() => h.cleanup());
+    h.github.mountNock();
+    await h.repo.git("checkout", "--quiet", "main");
+    await h.repo.write({ ".github/planwright.yml": "approvals:\n  allow_requester: false\n" });
+    await h.repo.git("add", "-A");
+    await h.repo.git("commit", "--quiet", "-m", "config");
+    await h.repo.git("push", "--quiet", "origin", "main");
+    h.github.comments.push(
+      { id: 300, body: "/plan test", user: { login: "alice", type: "User" }, issue: 4 },
+      {
+        id: 301,
+        body: "Planning…\n<!-- planwright:status plan=7-test -->\n<!-- planwright:request comment=300 -->",
+        user: { login: "planwright[bot]", type: "Bot" },
+        issue: 4,
+      },
+    );
+    const gateway = createGateway(new Octokit({ auth: "t", request: { retries: 0 } }), {
+      owner: "o",
+      repo: "r",
+    });
+    const deps = { gateway, workspace: await openWorkspace(h.dir), checkIntervalMs: 0, commentIntervalMs: 0 };
+    await h.approve("alice");
+    const refused = await executePlanFlow(deps, { pull: 5, command: "execute" });
+    expect(refused.status).toBe("refused");
+    expect(refused.message).toMatch(/@alice's approval does not count \(the requester/);
+    await h.approve("bob");
+    const model = new ScriptedModel([{ write: { "b.txt": "b\n" } }]);
+    expect((await executePlanFlow(deps, { pull: 5, command: "execute", model })).status).toBe("succeeded");
+  });
 });
