@@ -119,6 +119,12 @@ export function translateAnthropicError(error: unknown, options: TranslateOption
       });
     }
     if (status === 404) {
+      // A 404 that does not mention the model is a wrong base URL or path, not a wrong model name.
+      if (detail && !/model/i.test(detail)) {
+        return new UsageError(withDetail("the Anthropic API answered 404: check the API base URL", detail), {
+          cause: error,
+        });
+      }
       return new UsageError(
         clean(`model ${model} not found (404): check the model name in the configuration`),
         {

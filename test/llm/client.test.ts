@@ -206,15 +206,23 @@ describe("createModelClient against the fake Messages API", () => {
   });
 
   it("fails at once on 404 naming the model", async () => {
-    server.enqueue({
-      status: 404,
-      body: { type: "error", error: { type: "not_found_error", message: "model: claude-nope" } },
-    });
+    // The fake server's default 404 body is the real API's: "model: <name>".
+    server.enqueue({ status: 404 });
     const error = await failureOf(client({ model: "claude-nope" }).create(hello));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toBe(
       "model claude-nope not found (404): check the model name in the configuration",
     );
+  });
+
+  it("blames the base URL, not the model, for a 404 that does not mention a model", async () => {
+    server.enqueue({
+      status: 404,
+      body: { type: "error", error: { type: "not_found_error", message: "Not Found" } },
+    });
+    const error = await failureOf(client().create(hello));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe("the Anthropic API answered 404: check the API base URL: Not Found");
   });
 
   it("redacts the key from an error message the API echoes", async () => {

@@ -331,7 +331,9 @@ export async function startFakeMessagesServer(options: FakeServerOptions = {}): 
           ? "Overloaded"
           : reply.status === 429
             ? "Rate limited"
-            : `fake error ${reply.status}`;
+            : reply.status === 404
+              ? `model: ${String((body as { model?: unknown } | undefined)?.model)}`
+              : `fake error ${reply.status}`;
       sendJson(res, reply.status, reply.body ?? errorBody(reply.status, message), extra);
       return;
     }

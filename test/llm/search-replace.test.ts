@@ -374,8 +374,13 @@ describe("applyEdits properties", () => {
   });
 
   it("applying a block twice reports it as already applied", () => {
+    // Search text is matched as a substring too (as the text-editor tool does), so a line that is
+    // part of another line would legitimately match there the second time: keep lines apart.
+    const apart = fileAndWindow.filter(({ lines }) =>
+      lines.every((a) => lines.every((b) => a === b || !b.includes(a))),
+    );
     fc.assert(
-      fc.property(fileAndWindow, ({ lines, start, length, replacement }) => {
+      fc.property(apart, ({ lines, start, length, replacement }) => {
         const end = Math.min(lines.length, start + length);
         const block = {
           search: lines.slice(start, end).join("\n"),
