@@ -231,6 +231,7 @@ export class CheckRunReporter implements Reporter {
   private dirty = true;
   private commentDirty = true;
   private lastSync = -Infinity;
+  private started = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private chain: Promise<void> = Promise.resolve();
 
@@ -249,7 +250,9 @@ export class CheckRunReporter implements Reporter {
     const row = "taskId" in event ? this.row(event.taskId) : undefined;
     switch (event.type) {
       case "run-started":
-        this.view.startedAt = event.at;
+        // a run that goes on past a failure starts again: the timeline keeps the first start
+        if (!this.started) this.view.startedAt = event.at;
+        this.started = true;
         break;
       case "task-started":
         if (row) Object.assign(row, { status: "running", startedAt: at });

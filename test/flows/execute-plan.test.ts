@@ -151,4 +151,45 @@ describe("executePlanFlow", () => {
     const model = new ScriptedModel([{ write: { "b.txt": "b\n" } }]);
     expect((await executePlanFlow(deps, { pull: 5, command: "execute", model })).status).toBe("succeeded");
   });
+
+  it("with stop_on_error: false, goes on with the tasks that do not need the failed one", async () => {
+    const h = await harness(
+      plan([
+        {
+          id: "p",
+          tasks: [
+            {
+              id: "bad",
+              title: "Bad",
+              write: { path: "x.txt", content: "x\n" },
+              verify: "false",
+              retries: 0,
+            },
+            { id: "needs-bad", title: "Needs bad", needs: ["bad"], write: { path: "y.txt", content: "y\n" } },
+            { id: "free", title: "Free", write: { path: "z.txt", content: "z\n" } },
+          ],
+        },
+      ]),
+    );
+    cleanups.push(() => h.cleanup());
+    h.github.mountNock();
+    await h.repo.git("checkout", "--quiet", "main");
+    await h.repo.write({ ".github/planwright.yml": "execution:\n  stop_on_error: false\n" });
+    await h.repo.git("add", "-A");
+    await h.repo.git("commit", "--quiet", "-m", "config");
+    await h.repo.git("push", "--quiet", "origin", "main");
+    await h.approve();
+    const gateway = createGateway(new Octokit({ auth: "t", request: { retries: 0 } }), {
+      owner: "o",
+      repo: "r",
+    });
+    const deps = { gateway, workspace: await openWorkspace(h.dir), checkIntervalMs: 0, commentIntervalMs: 0 };
+    const result = await executePlanFlow(deps, { pull: 5, command: "execute" });
+    expect(result).toMatchObject({ status: "failed", tasksDone: 1, tasksFailed: 1 });
+    expect(result.message).toMatch(/task bad failed .*stop_on_error is false/);
+    expect(await h.branchLog()).toEqual(["Free|free|"]);
+    const rows = Object.fromEntries(result.view!.rows.map((r) => [r.id, r.status]));
+    expect(rows).toEqual({ bad: "failed", "needs-bad": "pending", free: "done" });
+    expect(result.message).toMatch(/next: \/retry bad/);
+  });
 });
