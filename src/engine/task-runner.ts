@@ -100,6 +100,7 @@ async function attemptTask(
   attempt: number,
   signal: AbortSignal,
   previousFailure: string | undefined,
+  spent: (usage: Usage) => void,
 ): Promise<{ usage: Usage }> {
   const { plan, task, workspace, policy, extraDeny } = ctx;
   const root = workspace.root;
@@ -148,6 +149,7 @@ async function attemptTask(
       usage = result.usage;
       ctx.reporter.event({ type: "usage", taskId: task.id, usage, at: ctx.clock.now() });
       ctx.budget.add(usage);
+      spent(usage);
       ctx.budget.check();
       break;
     }
@@ -235,8 +237,8 @@ export async function runTask(
     const { signal, done } = attemptSignal(ctx);
     try {
       ctx.budget.check();
-      const result = await attemptTask(ctx, attempt, signal, previousFailure);
-      usage = addUsage(usage, result.usage);
+      // usage counts even when the attempt fails afterwards: the tokens were spent
+      await attemptTask(ctx, attempt, signal, previousFailure, (spent) => (usage = addUsage(usage, spent)));
       if (signal.aborted) throw signal.reason;
       const sha = await commit();
       if (sha === undefined && !task.allow_empty) throw nothingChanged(task);

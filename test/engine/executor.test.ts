@@ -330,6 +330,8 @@ describe("executePlan: policy and budgets at run time", () => {
     expect(result.message).toMatch(/budget max_usd \(1\) exhausted: spent \$1\.40/);
     expect((await f.taskCommits()).map((c) => c.task)).toEqual(["e1"]);
     expect(result.usage.costUsd).toBeCloseTo(1.4);
+    // the failed task's tokens were spent too, and show on it
+    expect(result.tasks[1]?.usage.costUsd).toBeCloseTo(0.7);
   });
 
   it("stops a run that exceeds max_minutes, killing the running command", async () => {
