@@ -8,15 +8,16 @@
 import { redact } from "../redact.js";
 
 /**
- * Characters that render as nothing or reorder text: zero-width and bidi controls, word joiners and
- * invisible operators, BOM, soft hyphen, Hangul fillers, Mongolian vowel separator, combining
- * grapheme joiner, variation selectors (both blocks, used to smuggle bytes after an emoji) and the
- * tag characters (which spell invisible ASCII).
+ * Characters that render as nothing or reorder text: every format character (zero-width and bidi
+ * controls, word joiners, invisible operators, BOM, soft hyphen, the tag characters that spell
+ * invisible ASCII…), plus invisible ones of other categories: combining grapheme joiner, Hangul
+ * and Khmer fillers, Mongolian selectors, variation selectors (used to smuggle bytes after an
+ * emoji), the whole of plane 14, assigned or not, and lone surrogates (invalid text).
  */
 // Matching these code points one by one is the point, combining ones included.
 /* eslint-disable no-misleading-character-class */
 const INVISIBLE =
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+  /[\p{Cf}\p{Cs}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0\u{E0000}-\u{E0FFF}]/gu;
 /* eslint-enable no-misleading-character-class */
 
 /** C0 and C1 control characters other than tab and newline. */
