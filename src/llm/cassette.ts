@@ -19,6 +19,7 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 /** Request fields that do not change the answer (or change on every run) and so stay out of the hash. */
 const VOLATILE_FIELDS = new Set(["metadata", "stream"]);
 
+/** One line of a cassette: a successful exchange. */
 export interface CassetteEntry {
   hash: string;
   /** The request body, redacted. */
@@ -117,6 +118,7 @@ export function usageFromEventStream(text: string): Record<string, number> | und
   return usage;
 }
 
+/** Options of createRecordingFetch. */
 export interface RecordingOptions {
   /** The real fetch (default: the global one). */
   fetch?: FetchLike;

@@ -12,6 +12,7 @@ import { isQuotaExhausted, translateAnthropicError } from "./errors.js";
 import { priceOf, type PricingTable } from "./pricing.js";
 import { usageFromApi, type ApiUsage } from "./usage.js";
 
+/** SDK message types, re-exported so the rest of src/llm/ names them in one place. */
 export type Message = Anthropic.Message;
 export type MessageParam = Anthropic.MessageParam;
 export type ContentBlock = Anthropic.ContentBlock;
@@ -39,6 +40,7 @@ export interface RetryPolicy {
   random?: () => number;
 }
 
+/** Configuration of the model client (see createModelClient). */
 export interface ModelClientOptions {
   /** Defaults to ANTHROPIC_API_KEY; not needed when replaying. */
   apiKey?: string;
@@ -72,11 +74,13 @@ export interface ModelClientOptions {
 /** Above this `max_tokens`, `streaming: "auto"` streams. */
 export const STREAM_ABOVE_MAX_TOKENS = 16_000;
 
+/** One call's answer with its usage and cost. */
 export interface ModelCallResult {
   message: Message;
   usage: Usage;
 }
 
+/** The Messages API as the rest of Planwright sees it: typed errors, retries and accounting included. */
 export interface ModelClient {
   readonly model: string;
   /** One Messages API call; throws only our typed errors (TransientError after retries, PolicyError, UsageError, CancelledError…). */

@@ -8,6 +8,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { CancelledError, PlanwrightError, PolicyError, TransientError, UsageError } from "../errors.js";
 import { redact } from "../redact.js";
 
+/** Context for translateAnthropicError. */
 export interface TranslateOptions {
   /** The model the request was for, named in "not found" messages. */
   model?: string;

@@ -4,6 +4,7 @@
  * by default and derives the cache prices.
  */
 
+/** USD per million tokens. */
 export interface ModelPrice {
   /** USD per million input tokens. */
   input: number;
@@ -15,6 +16,7 @@ export interface ModelPrice {
   cacheRead?: number;
 }
 
+/** One model family's price. */
 export interface PricingEntry {
   /** Matched against the model id; the first matching entry wins. */
   match: RegExp;
@@ -22,6 +24,7 @@ export interface PricingEntry {
   price: ModelPrice;
 }
 
+/** Prices by model family, with a fallback for unknown models. */
 export interface PricingTable {
   entries: PricingEntry[];
   /** Used for a model no entry matches; should be on the expensive side so budgets stay safe. */

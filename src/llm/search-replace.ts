@@ -14,6 +14,7 @@
  * ambiguous block fails with the closest lines of the file, so the model can correct itself.
  */
 
+/** One edit: replace `search` with `replace`. */
 export interface EditBlock {
   search: string;
   replace: string;
@@ -21,6 +22,7 @@ export interface EditBlock {
   path?: string;
 }
 
+/** Why one block did not apply. */
 export interface EditFailure {
   /** 1-based block number, as shown to the model. */
   block: number;
@@ -31,6 +33,7 @@ export interface EditFailure {
   alreadyApplied: boolean;
 }
 
+/** The outcome of applyEdits: all blocks applied, or which failed and why. */
 export type ApplyResult =
   | { ok: true; content: string; applied: number[] }
   /** `content` holds the blocks that did apply, for callers that want partial progress. */

@@ -12,6 +12,7 @@ export interface ApiUsage {
   cache_read_input_tokens?: number | null;
 }
 
+/** Pricing for usageFromApi. */
 export interface UsageOptions {
   pricing?: PricingTable;
   /** Called when the model has no price in the table and the fallback is used. */
