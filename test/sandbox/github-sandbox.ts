@@ -30,6 +30,8 @@ export interface FaultOptions {
   seed?: number;
   /** Only requests whose `METHOD template` matches fault. */
   only?: RegExp;
+  /** Only requests by this login fault (e.g. the Action's `github-actions[bot]`). */
+  actor?: string;
 }
 
 /** Runs a dispatched workflow; resolves to its conclusion. */
@@ -277,9 +279,10 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     refsChanged,
   });
 
-  function pickFault(route: string): FaultKind | undefined {
+  function pickFault(route: string, actor: string): FaultKind | undefined {
     if (!faults || faults.rate <= 0) return undefined;
     if (faults.only && !faults.only.test(route)) return undefined;
+    if (faults.actor !== undefined && faults.actor !== actor) return undefined;
     if (random() >= faults.rate) return undefined;
     const kinds = faults.kinds ?? ["500", "502", "secondary", "drop"];
     return kinds[Math.floor(random() * kinds.length)];
@@ -349,7 +352,7 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     record.actor = actor;
     if (!route || !match)
       return reply({ status: 404, body: { message: "Not Found (the sandbox does not emulate this route)" } });
-    const fault = pickFault(record.route);
+    const fault = pickFault(record.route, actor);
     if (fault) {
       record.fault = fault;
       if (fault === "drop") {
