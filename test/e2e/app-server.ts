@@ -89,6 +89,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     webhookSecret: env["WEBHOOK_SECRET"] ?? "",
     modelUrl: env["ANTHROPIC_BASE_URL"] ?? "",
     stateDir: env["PLANWRIGHT_STATE_DIR"] ?? "",
+    ...(env["PORT"] ? { port: Number(env["PORT"]) } : {}),
   }).then(
     (running) => process.stdout.write(`listening ${running.webhookUrl}\n`),
     (error: unknown) => {
