@@ -35,6 +35,18 @@ export interface PlanwrightApp {
   idle(): Promise<void>;
 }
 
+/** A Set that forgets its oldest entries beyond `max`. */
+function boundedSet(max: number): Set<string> {
+  const set = new Set<string>();
+  const add = set.add.bind(set);
+  set.add = (value: string) => {
+    add(value);
+    if (set.size > max) set.delete(set.values().next().value as string);
+    return set;
+  };
+  return set;
+}
+
 /** Creates the App; load the result into one Probot instance (`probot.load(app)` or a Server). */
 export function createApp(options: AppOptions = {}): PlanwrightApp {
   const metrics = options.metrics ?? createMetrics();
@@ -62,6 +74,7 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
           model: config.model,
           onUsage: (usage) => metrics.usage(usage),
         }),
+      dispatched: boundedSet(10_000),
       // The follow-up is journaled before the job that hands it over is marked done.
       handOff: (job, key, from) => void work.enqueue({ key, id: `${from}>${key}`, data: job }),
     };

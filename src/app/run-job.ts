@@ -36,6 +36,12 @@ export interface JobEnv {
   modelFor(config: Config): ModelClient;
   metrics: AppMetrics;
   logger: Logger;
+  /**
+   * Heads (`o/r#12@<sha>`) whose plan this process has already sent to execution: a later
+   * evaluation of the same head (the second of two approvals arriving together) must not send it
+   * again. Bounded by the caller.
+   */
+  dispatched: Set<string>;
   /** Queues a follow-up job (under its own key) on behalf of the job with id `from`. */
   handOff(job: AppJob, key: string, from: string): void;
 }
@@ -246,15 +252,18 @@ async function runEvaluate(job: EvaluateJob, config: Config, gh: GitHubGateway, 
     env.logger.info(`#${job.pull}: execution commits pushed; approval not re-evaluated`);
     return;
   }
-  const outcome = await evaluatePull(
-    gh,
-    config,
-    job.pullData ?? job.pull,
-    await env.ourLogins(),
-    job.repo.defaultBranch,
-  );
+  const pull = job.pullData ?? (await gh.getPull(job.pull));
+  const head = `${jobKey(job.repo, job.pull)}@${pull.headSha}`;
+  if (env.dispatched.has(head)) {
+    env.logger.info(`#${job.pull}: already sent to execution at ${pull.headSha.slice(0, 7)}`);
+    return;
+  }
+  const outcome = await evaluatePull(gh, config, pull, await env.ourLogins(), job.repo.defaultBranch);
   if (outcome.approved) env.metrics.plan("approved");
-  if (outcome.dispatched) env.metrics.plan("executed");
+  if (outcome.dispatched) {
+    env.metrics.plan("executed");
+    env.dispatched.add(head);
+  }
 }
 
 /**

@@ -130,6 +130,23 @@ describe("approval through reviews", () => {
     h.done();
   });
 
+  it("sends the plan to execution once when two approvals arrive together", async () => {
+    const pull = await start();
+    // Both reviews are on GitHub before the first evaluation runs, so both evaluations see two.
+    const payloads = [BOB, CAROL].map((user) => {
+      const stored = h.github.review(pull.number, user, "APPROVED", pull.sha);
+      return reviewPayload(
+        "submitted",
+        { id: stored.id, user, state: "approved", commit_id: pull.sha },
+        pull,
+      );
+    });
+    for (const payload of payloads) await h.deliver("pull_request_review", payload);
+    await h.app.idle();
+    expect(h.github.dispatches).toHaveLength(1);
+    h.done();
+  });
+
   it("does not execute when auto_execute is off, and says how to", async () => {
     const pull = await start(`${ONE_APPROVAL}execution:\n  auto_execute: false\n`);
     await review(pull, BOB, "approved");
