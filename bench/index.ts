@@ -4,11 +4,13 @@
  * Pass names to run a subset: `npm run bench -- validate`.
  */
 import { benchExecutor } from "./executor.js";
+import { benchSandbox } from "./sandbox.js";
 import { benchValidate } from "./validate.js";
 
 const benches: Record<string, () => Promise<string[]>> = {
   validate: benchValidate,
   executor: benchExecutor,
+  sandbox: benchSandbox,
 };
 
 const wanted = process.argv.slice(2);
