@@ -19,6 +19,7 @@ import { localStatus, planFromComment, prStatus, writeSummary } from "./commands
 import { pullOfEvent, routeEvent, type RoutedCommand } from "./event-router.js";
 import { envInputReader, readContext, readInputs, type ActionContext, type ActionInputs } from "./inputs.js";
 import { renderJobSummary } from "./job-summary.js";
+import { retryingGateway } from "./retrying-gateway.js";
 
 /** What tests (and nothing else) replace. */
 export interface ActionDeps {
@@ -119,7 +120,10 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   const context = readContext(env);
   const workspace = await openWorkspace(context.workspace);
   const octokit = deps.octokit ?? octokitFor(inputs, context);
-  const gateway = createGateway(octokit, { owner: context.owner, repo: context.repo });
+  const gateway = retryingGateway(createGateway(octokit, { owner: context.owner, repo: context.repo }), {
+    onRetry: (what, error, delay) =>
+      core.info(`planwright: GitHub ${what}: ${messageOf(error)}; retrying in ${delay} ms`),
+  });
 
   if (inputs.command === "status" && inputs.pr === undefined && pullOfEvent(context) === undefined) {
     return localStatus(inputs, workspace);
@@ -222,7 +226,9 @@ async function post(): Promise<void> {
   const env = process.env;
   const inputs = readInputs(envInputReader(env));
   const context = readContext(env);
-  const gateway = createGateway(octokitFor(inputs, context), { owner: context.owner, repo: context.repo });
+  const gateway = retryingGateway(
+    createGateway(octokitFor(inputs, context), { owner: context.owner, repo: context.repo }),
+  );
   await gateway.updateCheckRun(id, {
     status: "completed",
     conclusion: "cancelled",

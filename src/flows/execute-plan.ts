@@ -17,7 +17,7 @@ import {
   type Model,
   type Workspace,
 } from "../engine/ports.js";
-import { ConflictError, PlanwrightError, UsageError, messageOf } from "../errors.js";
+import { ConflictError, PlanwrightError, UsageError, failureClassOf, messageOf } from "../errors.js";
 import { CheckRunReporter, type RunView } from "../github/check-run-reporter.js";
 import type { GitHubGateway, PullRequest, Review } from "../github/gateway.js";
 import type { GitWorkspace } from "../git/git-workspace.js";
@@ -434,6 +434,8 @@ export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInpu
     if (!approval.satisfied) throw new PlanwrightError("policy", `not approved: ${approval.summary}`);
     await verifyHistory(deps, co, approval, approval.reviewCommits);
   } catch (error) {
+    // GitHub failing is not a verdict on the plan: fail the step, a re-run verifies again
+    if (failureClassOf(error) === "transient") throw error;
     const message = `refused: ${messageOf(error)}`;
     reporter.setOutcome("refused", message, ["/status"]);
     await closeReporters(deps, reporters);
