@@ -6,7 +6,7 @@
  * per route, injects faults, and checks every request and response against GitHub's OpenAPI
  * description (violations are collected in `violations`).
  */
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { assertMatchesOpenApi } from "../helpers/openapi.js";
@@ -16,23 +16,13 @@ import { gitRoutes } from "./git-routes.js";
 import { issueRoutes } from "./issue-routes.js";
 import { shapeResponse } from "./openapi-responses.js";
 import { pullRoutes } from "./pull-routes.js";
-import type { Handler, Reply, SandboxHooks } from "./route-kit.js";
+import { faultPicker, type FaultKind, type FaultOptions } from "./faults.js";
+import { compileRoute, type Reply, type SandboxHooks } from "./route-kit.js";
+import { sendDelivery, type DeliveryRecord, type Signature } from "./webhook-sender.js";
 import { SandboxState, type Permission, type WorkflowRunRecord } from "./sandbox-state.js";
 import { userActions, type UserActions } from "./user-actions.js";
 
-export type FaultKind = "500" | "502" | "secondary" | "drop";
-
-export interface FaultOptions {
-  /** Share of API requests that fail (0..1). */
-  rate: number;
-  kinds?: FaultKind[];
-  /** Seed of the deterministic fault sequence. */
-  seed?: number;
-  /** Only requests whose `METHOD template` matches fault. */
-  only?: RegExp;
-  /** Only requests by this login fault (e.g. the Action's `github-actions[bot]`). */
-  actor?: string;
-}
+export type { DeliveryRecord, FaultKind, FaultOptions };
 
 /** Runs a dispatched workflow; resolves to its conclusion. */
 export type WorkflowRunner = (
@@ -63,15 +53,6 @@ export interface RequestRecord {
   fault?: FaultKind;
 }
 
-export interface DeliveryRecord {
-  id: string;
-  event: string;
-  action: string;
-  status: number;
-  ms: number;
-  body: string;
-}
-
 export interface GitHubSandbox extends UserActions {
   /** API base URL, e.g. `http://127.0.0.1:43123`. */
   readonly url: string;
@@ -100,37 +81,6 @@ export interface GitHubSandbox extends UserActions {
   /** Resolves when queued deliveries are sent and no workflow run is going. */
   idle(): Promise<void>;
   close(): Promise<void>;
-}
-
-interface CompiledRoute {
-  method: string;
-  template: string;
-  pattern: RegExp;
-  names: string[];
-  handler: Handler;
-}
-
-const MULTI_SEGMENT = new Set(["ref", "path", "basehead"]);
-
-function compile(method: string, template: string, handler: Handler): CompiledRoute {
-  const names: string[] = [];
-  const source = template.replace(/\{([^}]+)\}/g, (_m, name: string) => {
-    names.push(name);
-    return MULTI_SEGMENT.has(name) ? "(.+)" : "([^/]+)";
-  });
-  return { method, template, pattern: new RegExp(`^${source}$`), names, handler };
-}
-
-/** mulberry32: a small seeded generator, so fault sequences repeat run to run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -165,7 +115,7 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     });
   }
   const routes = [...issueRoutes, ...gitRoutes, ...pullRoutes]
-    .map(([method, template, handler]) => compile(method, template, handler))
+    .map(([method, template, handler]) => compileRoute(method, template, handler))
     .sort(
       (a, b) => b.template.replace(/\{[^}]+\}/g, "").length - a.template.replace(/\{[^}]+\}/g, "").length,
     );
@@ -174,8 +124,7 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
   const deliveries: DeliveryRecord[] = [];
   const violations: string[] = [];
   let counted: RequestRecord[] = [];
-  let faults = options.faults;
-  let random = seeded(faults?.seed ?? 1);
+  let pickFault = faultPicker(options.faults);
   let webhook = options.webhook;
   let runner = options.runner;
   let deliveryChain: Promise<unknown> = Promise.resolve();
@@ -216,36 +165,10 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     event: string,
     body: string,
     id: string,
-    signature: "valid" | "wrong" | "none",
+    signature: Signature,
   ): Promise<DeliveryRecord> {
-    const action = String((JSON.parse(body) as { action?: unknown }).action ?? "");
-    const record: DeliveryRecord = { id, event, action, status: 0, ms: 0, body };
+    const record = await sendDelivery(webhook, event, body, id, signature);
     deliveries.push(record);
-    if (!webhook) return record;
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      "user-agent": "GitHub-Hookshot/sandbox",
-      "x-github-event": event,
-      "x-github-delivery": id,
-      "x-github-hook-id": "1",
-    };
-    const secret = signature === "wrong" ? `${webhook.secret}-wrong` : webhook.secret;
-    if (signature !== "none")
-      headers["x-hub-signature-256"] = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
-    const started = performance.now();
-    try {
-      const response = await fetch(webhook.url, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await response.arrayBuffer();
-      record.status = response.status;
-    } catch {
-      record.status = -1;
-    }
-    record.ms = performance.now() - started;
     return record;
   }
 
@@ -278,15 +201,6 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     },
     refsChanged,
   });
-
-  function pickFault(route: string, actor: string): FaultKind | undefined {
-    if (!faults || faults.rate <= 0) return undefined;
-    if (faults.only && !faults.only.test(route)) return undefined;
-    if (faults.actor !== undefined && faults.actor !== actor) return undefined;
-    if (random() >= faults.rate) return undefined;
-    const kinds = faults.kinds ?? ["500", "502", "secondary", "drop"];
-    return kinds[Math.floor(random() * kinds.length)];
-  }
 
   function authenticate(req: IncomingMessage, path: string): string | undefined {
     const header = req.headers.authorization ?? "";
@@ -424,8 +338,7 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     },
     resetCounts: () => void (counted = []),
     setFaults(next) {
-      faults = next;
-      random = seeded(next?.seed ?? 1);
+      pickFault = faultPicker(next);
     },
     setWebhook: (next) => void (webhook = next),
     setRunner: (next) => void (runner = next),

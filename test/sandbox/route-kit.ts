@@ -71,3 +71,23 @@ export function paginate<T>(
 export function issueNumber(context: RouteContext, key = "issue_number"): number {
   return Number(context.params[key]);
 }
+
+export interface CompiledRoute {
+  method: string;
+  template: string;
+  pattern: RegExp;
+  names: string[];
+  handler: Handler;
+}
+
+/** Parameters that may span path segments (`git/ref/heads/a/b`, `contents/src/a.ts`, `a...b`). */
+const MULTI_SEGMENT = new Set(["ref", "path", "basehead"]);
+
+export function compileRoute(method: string, template: string, handler: Handler): CompiledRoute {
+  const names: string[] = [];
+  const source = template.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return MULTI_SEGMENT.has(name) ? "(.+)" : "([^/]+)";
+  });
+  return { method, template, pattern: new RegExp(`^${source}$`), names, handler };
+}
