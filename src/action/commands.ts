@@ -14,6 +14,7 @@ import type { GitHubGateway } from "../github/gateway.js";
 import type { openWorkspace } from "../git/git-workspace.js";
 import { createModelClient } from "../llm/client.js";
 import { formatProblems, loadPlan } from "../plan/load-plan.js";
+import { createRedactor, redact } from "../redact.js";
 import type { Route } from "./event-router.js";
 import type { ActionInputs } from "./inputs.js";
 import { renderJobSummary } from "./job-summary.js";
@@ -34,7 +35,7 @@ export async function planFromComment(
     model: inputs.model ?? config.model,
     apiKey: inputs.anthropicApiKey,
     ...(baseURL ? { baseURL } : {}),
-    onWarning: (m) => core.warning(m),
+    onWarning: (m) => core.warning(clean(m)),
   });
   const outcome = await requestPlan(
     { gateway, planner: { client }, config, ourLogins: OUR_LOGINS, log: (line) => core.info(line) },
@@ -48,11 +49,26 @@ export async function planFromComment(
   return undefined;
 }
 
-/** Appends to the job summary (GITHUB_STEP_SUMMARY); read fresh each time, unlike core.summary. */
+let redactor: (text: string) => string = redact;
+
+/**
+ * Makes {@link clean} also replace these secret values (the tokens of the inputs and every
+ * credential in the step's environment), besides the token formats it always knows.
+ */
+export function redactSecrets(values: readonly (string | undefined)[]): void {
+  redactor = createRedactor(values);
+}
+
+/** Text bound for the log or the job summary, with secrets replaced. */
+export function clean(text: string): string {
+  return redactor(text);
+}
+
+/** Appends to the job summary (GITHUB_STEP_SUMMARY), redacted; the path is read fresh each time, unlike core.summary. */
 export async function writeSummary(markdown: string): Promise<void> {
   const file = process.env["GITHUB_STEP_SUMMARY"];
-  if (file) await appendFile(file, markdown, "utf8");
-  else core.info(markdown);
+  if (file) await appendFile(file, clean(markdown), "utf8");
+  else core.info(clean(markdown));
 }
 
 /** `status` with a pull request: where the plan stands, from the branch; writes nothing to GitHub. */

@@ -15,7 +15,8 @@ import { tokenPusher } from "../git/credential-push.js";
 import { openWorkspace } from "../git/git-workspace.js";
 import { createModelClient } from "../llm/client.js";
 import { ClaudeModel } from "../llm/coding-agent.js";
-import { localStatus, planFromComment, prStatus, writeSummary } from "./commands.js";
+import { clean, localStatus, planFromComment, prStatus, redactSecrets, writeSummary } from "./commands.js";
+import { isCredentialName } from "../engine/secret-env.js";
 import { pullOfEvent, routeEvent, type RoutedCommand } from "./event-router.js";
 import { envInputReader, readContext, readInputs, type ActionContext, type ActionInputs } from "./inputs.js";
 import { renderJobSummary } from "./job-summary.js";
@@ -59,7 +60,7 @@ function modelFor(inputs: ActionInputs, deps: ActionDeps, env: NodeJS.ProcessEnv
     model: inputs.model ?? "claude-sonnet-4-6",
     apiKey: inputs.anthropicApiKey,
     ...(baseURL ? { baseURL } : {}),
-    onWarning: (m) => core.warning(m),
+    onWarning: (m) => core.warning(clean(m)),
   });
   return new ClaudeModel({ client });
 }
@@ -89,7 +90,7 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
     core.saveState(STATE_PHASE, "finished");
     core.setOutput("status", "failed");
     core.setFailed(
-      `planwright (${failureClassOf(error)}): ${messageOf(error).split("\n").slice(0, 5).join("\n")}`,
+      clean(`planwright (${failureClassOf(error)}): ${messageOf(error).split("\n").slice(0, 5).join("\n")}`),
     );
   }
 }
@@ -101,11 +102,11 @@ function report(result: FlowResult): void {
   core.setOutput("cost-usd", result.costUsd.toFixed(4));
   core.setOutput("head-sha", result.head);
   if (result.status === "failed" || result.status === "refused" || result.status === "cancelled") {
-    core.setFailed(`planwright: ${result.message}`);
+    core.setFailed(clean(`planwright: ${result.message}`));
   } else if (result.status === "waiting") {
-    core.notice(`planwright: ${result.message}`);
+    core.notice(clean(`planwright: ${result.message}`));
   } else {
-    core.info(`planwright: ${result.message}`);
+    core.info(clean(`planwright: ${result.message}`));
   }
 }
 
@@ -114,6 +115,11 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   const inputs = readInputs(envInputReader(env));
   core.setSecret(inputs.githubToken);
   if (inputs.anthropicApiKey) core.setSecret(inputs.anthropicApiKey);
+  redactSecrets([
+    inputs.githubToken,
+    inputs.anthropicApiKey,
+    ...Object.entries(env).flatMap(([name, value]) => (isCredentialName(name) ? [value] : [])),
+  ]);
   // nothing the plan runs may read them (the post step gets its own copy from the runner)
   delete env["INPUT_GITHUB-TOKEN"];
   delete env["INPUT_ANTHROPIC-API-KEY"];
@@ -122,7 +128,7 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   const octokit = deps.octokit ?? octokitFor(inputs, context);
   const gateway = retryingGateway(createGateway(octokit, { owner: context.owner, repo: context.repo }), {
     onRetry: (what, error, delay) =>
-      core.info(`planwright: GitHub ${what}: ${messageOf(error)}; retrying in ${delay} ms`),
+      core.info(clean(`planwright: GitHub ${what}: ${messageOf(error)}; retrying in ${delay} ms`)),
   });
 
   if (inputs.command === "status" && inputs.pr === undefined && pullOfEvent(context) === undefined) {
@@ -165,7 +171,7 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
     commitUrl: `${context.serverUrl}/${context.owner}/${context.repo}/commit/`,
     ...(deps.checkIntervalMs !== undefined ? { checkIntervalMs: deps.checkIntervalMs } : {}),
     ...(deps.commentIntervalMs !== undefined ? { commentIntervalMs: deps.commentIntervalMs } : {}),
-    onWarning: (m) => core.warning(m),
+    onWarning: (m) => core.warning(clean(m)),
     onCheckRun: (id) => core.saveState(STATE_CHECK, String(id)),
   };
   const model = modelFor(inputs, deps, env);

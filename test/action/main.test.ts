@@ -319,3 +319,29 @@ describe("cost of a run", () => {
     expect(perTask).toBeLessThanOrEqual(3);
   });
 });
+
+describe("secrets", () => {
+  it("keeps credential values and token formats out of the job summary", async () => {
+    const secret = "planwrightcanary5e1f0a77";
+    const h = await setup(
+      plan([
+        {
+          id: "p",
+          tasks: [
+            {
+              id: "notes",
+              title: `Notes on ${secret} and AKIACANARYFILE000001`,
+              write: { path: "n.md", content: "n\n" },
+            },
+          ],
+        },
+      ]),
+    );
+    await h.approve();
+    await withEnv(await h.env({ command: "execute", pr: "5" }, { DEPLOY_TOKEN: secret }), () => run(fast));
+    expect((await h.outputs()).status).toBe("succeeded");
+    const summary = await h.summary();
+    expect(summary).toContain("Notes on [redacted] and [redacted]");
+    expect(summary).not.toContain(secret);
+  });
+});
