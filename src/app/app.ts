@@ -6,6 +6,7 @@
  */
 import type { ApplicationFunctionOptions, Probot, ProbotOctokit } from "probot";
 import type { Config } from "../config.js";
+import { TransientError, failureClassOf } from "../errors.js";
 import { createModelClient, type ModelClient, type ModelClientOptions } from "../llm/client.js";
 import type { HandlerRuntime } from "./handler-runtime.js";
 import type { AppJob } from "./jobs.js";
@@ -15,7 +16,7 @@ import { onIssueComment } from "./on-issue-comment.js";
 import { onPullSynchronize } from "./on-pull-synchronize.js";
 import { onReview } from "./on-review.js";
 import { runJob, type JobEnv } from "./run-job.js";
-import { createFileJournal, createWorkQueue, type WorkQueue } from "./work-queue.js";
+import { createFileJournal, createWorkQueue, type RetryOptions, type WorkQueue } from "./work-queue.js";
 
 export interface AppOptions {
   metrics?: AppMetrics;
@@ -25,6 +26,8 @@ export interface AppOptions {
   model?: Partial<Omit<ModelClientOptions, "model" | "onUsage">>;
   /** The App's slug (its bot is `<slug>[bot]`); asked from GitHub once when not given. */
   appSlug?: string;
+  /** Backoff of jobs that failed transiently (attempts, delays); tests shorten it. */
+  retry?: Omit<RetryOptions, "shouldRetry">;
 }
 
 /** The application function with the handles tests and the server need. */
@@ -80,7 +83,23 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
     };
     const work = createWorkQueue<AppJob>((data, job) => runJob(data, env, job.id), {
       ...(options.stateDir ? { journal: createFileJournal<AppJob>(options.stateDir) } : {}),
-      onError: (error, job) => logger.error({ err: error }, `job ${job.id} (${job.data.kind}) failed`),
+      onError: (error, job) => {
+        logger.error({ err: error }, `job ${job.id} (${job.data.kind}) failed`);
+        metrics.plan("failed");
+      },
+      // Jobs are idempotent, so a transient failure (5xx, 429, secondary rate limit, a dropped
+      // connection, an overloaded model) runs the job again: after about 0.5, 1.5, 4.5, 13.5 s.
+      retry: {
+        attempts: 5,
+        baseMs: 500,
+        factor: 3,
+        ...options.retry,
+        shouldRetry: (error) => {
+          if (failureClassOf(error) !== "transient") return false;
+          const after = error instanceof TransientError ? error.retryAfterMs : undefined;
+          return after !== undefined ? { afterMs: after } : true;
+        },
+      },
       onSettled: (job, seconds, outcome) => metrics.job(job.data.kind, seconds, outcome),
       onDepth: (depth) => metrics.queueDepth(depth),
     });

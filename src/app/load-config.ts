@@ -12,7 +12,7 @@ import {
   validateConfigObject,
   type Config,
 } from "../config.js";
-import { messageOf } from "../errors.js";
+import { PlanwrightError, TransientError, messageOf } from "../errors.js";
 import type { GitHubGateway } from "../github/gateway.js";
 import type { Diagnostic } from "../plan/diagnostics.js";
 
@@ -59,8 +59,8 @@ export function configReport(problems: readonly string[], defaultBranch: string)
 }
 
 /**
- * Loads and validates the configuration of the repository behind `source`. Never throws: an
- * unreadable or invalid file is a report.
+ * Loads and validates the configuration of the repository behind `source`. An invalid file is a
+ * report; only GitHub's own failures throw (TransientError for 5xx, 429 and rate limits).
  */
 export async function loadRepoConfig(
   source: ConfigSource,
@@ -71,6 +71,13 @@ export async function loadRepoConfig(
   try {
     raw = await source.config<unknown>(FILE_NAME);
   } catch (error) {
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status === "number") {
+      // GitHub failed, not the file: a 5xx, 429 or secondary limit is worth another try.
+      const what = `GitHub failed to read ${CONFIG_FILE} (${status})`;
+      if (status >= 500 || status === 429 || status === 403) throw new TransientError(what, { cause: error });
+      throw new PlanwrightError("internal", what, { cause: error });
+    }
     // Probot throws on YAML it cannot parse; our own parser says where.
     const lines = await positioned(gateway, defaultBranch);
     const problems =

@@ -4,7 +4,7 @@
  */
 import { Context, type Logger, type ProbotOctokit } from "probot";
 import type { Config } from "../config.js";
-import { messageOf } from "../errors.js";
+import { TransientError, messageOf } from "../errors.js";
 import { permissionAtLeast } from "../flows/approval-policy.js";
 import { asDispatchable, dispatchCommand } from "../flows/dispatch-command.js";
 import { helpText, type Command } from "../flows/parse-command.js";
@@ -62,6 +62,15 @@ export function helpReply(problem?: string): string {
     "",
     helpText(),
   ].join("\n");
+}
+
+/**
+ * A flow reported its failure on GitHub. A transient one is thrown so the work queue runs the job
+ * again after a backoff (the flows are idempotent); any other is final and counted.
+ */
+function failed(outcome: { failureClass: string; message: string }, env: JobEnv): void {
+  if (outcome.failureClass === "transient") throw new TransientError(outcome.message);
+  env.metrics.plan("failed");
 }
 
 /** Commands that act on the plan PR (the rest answer at once, or start a plan on the issue). */
@@ -131,7 +140,7 @@ async function runCommand(
       if (outcome.status === "dispatched") {
         if (command.kind === "rollback") env.metrics.plan("rolled_back");
         else if (command.kind === "execute") env.metrics.plan("executed");
-      } else if (outcome.status === "failed") env.metrics.plan("failed");
+      } else if (outcome.status === "failed") failed(outcome, env);
     }
   }
 }
@@ -169,7 +178,7 @@ async function runPlanning(
           : {}),
       },
     );
-    if (outcome.status === "failed") env.metrics.plan("failed");
+    if (outcome.status === "failed") failed(outcome, env);
     return;
   }
   if (pull === undefined) {
@@ -194,7 +203,7 @@ async function runPlanning(
     },
     { pull, trigger: { kind: "command", commentId, requester: job.actor, instruction } },
   );
-  if (outcome.status === "failed") env.metrics.plan("failed");
+  if (outcome.status === "failed") failed(outcome, env);
 }
 
 /** The model client, or undefined after saying on `thread` why there is none (no API key). */
@@ -227,7 +236,7 @@ async function runReview(job: ReviewJob, config: Config, gh: GitHubGateway, env:
     },
     { pull: job.pull, trigger: { kind: "review", review: job.review } },
   );
-  if (outcome.status === "failed") env.metrics.plan("failed");
+  if (outcome.status === "failed") failed(outcome, env);
 }
 
 /** Trailers the Action writes on task and revert commits (ARCHITECTURE.md, "Identifiers"). */
@@ -258,12 +267,17 @@ async function runEvaluate(job: EvaluateJob, config: Config, gh: GitHubGateway, 
     env.logger.info(`#${job.pull}: already sent to execution at ${pull.headSha.slice(0, 7)}`);
     return;
   }
-  const outcome = await evaluatePull(gh, config, pull, await env.ourLogins(), job.repo.defaultBranch);
+  // Known even when a later step fails: a retry must not send the plan to execution twice.
+  const watched: GitHubGateway = {
+    ...gh,
+    dispatchWorkflow: async (...args) => {
+      await gh.dispatchWorkflow(...args);
+      env.dispatched.add(head);
+      env.metrics.plan("executed");
+    },
+  };
+  const outcome = await evaluatePull(watched, config, pull, await env.ourLogins(), job.repo.defaultBranch);
   if (outcome.approved) env.metrics.plan("approved");
-  if (outcome.dispatched) {
-    env.metrics.plan("executed");
-    env.dispatched.add(head);
-  }
 }
 
 /**

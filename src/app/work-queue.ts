@@ -39,7 +39,25 @@ export interface WorkQueueOptions<T> {
   onDepth?: (depth: number) => void;
   /** How many finished ids to remember for de-duplication (default 10,000). */
   remember?: number;
+  /** Running a job again after a failure worth retrying (the jobs are idempotent). */
+  retry?: RetryOptions;
   now?: () => number;
+}
+
+/** Bounded exponential backoff with jitter for failed jobs. */
+export interface RetryOptions {
+  /** Runs in all, the first included. Default 1 (no retry). */
+  attempts?: number;
+  /** First delay; multiplied by `factor` each time. Default 500 ms. */
+  baseMs?: number;
+  factor?: number;
+  /** Largest single delay, also for a server's retry-after. Default 60 s. */
+  maxDelayMs?: number;
+  /** Whether to retry after `error`, and the least wait the failure asks for (retry-after). */
+  shouldRetry?: (error: unknown) => boolean | { afterMs: number };
+  /** Source of jitter in [0, 1). */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface WorkQueue<T> {
@@ -74,14 +92,41 @@ export function createWorkQueue<T>(
     }
   };
 
+  const retry = options.retry ?? {};
+  const attempts = Math.max(1, retry.attempts ?? 1);
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = retry.random ?? Math.random;
+
+  /** The wait before run `attempt + 1`, or undefined when `error` is not worth another run. */
+  const backoff = (error: unknown, attempt: number): number | undefined => {
+    if (attempt >= attempts) return undefined;
+    const verdict = retry.shouldRetry?.(error) ?? false;
+    if (verdict === false) return undefined;
+    const max = retry.maxDelayMs ?? 60_000;
+    const computed = (retry.baseMs ?? 500) * (retry.factor ?? 3) ** (attempt - 1);
+    const jittered = computed * (0.75 + random() / 2);
+    const least = verdict === true ? 0 : verdict.afterMs;
+    return Math.min(max, Math.max(jittered, least));
+  };
+
   const execute = async (job: Job<T>): Promise<void> => {
     const started = now();
-    let outcome: "ok" | "error" = "ok";
-    try {
-      await run(job.data, job);
-    } catch (error) {
-      outcome = "error";
-      options.onError?.(error, job);
+    let outcome: "ok" | "error";
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run(job.data, job);
+        outcome = "ok";
+        break;
+      } catch (error) {
+        outcome = "error";
+        const wait = backoff(error, attempt);
+        if (wait === undefined) {
+          options.onError?.(error, job);
+          break;
+        }
+        // Jobs of the same key keep waiting behind this one, so order holds across retries.
+        await sleep(wait);
+      }
     }
     // A failed job is done too: it reported its failure, and replaying it after a restart would
     // only fail again. Work cut short by a crash never gets here, so it stays in the journal.

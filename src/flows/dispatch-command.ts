@@ -219,14 +219,19 @@ export async function dispatchCommand(
     log(`dispatched ${workflow} on ${base.name}`);
     const what =
       kind === "rollback" ? `rolling back${task ? ` ${task}` : ""}` : `/${kind}${task ? ` ${task}` : ""}`;
-    await answer({
-      state: "executing",
-      approval: approval.summary,
-      next: [
-        { command: "/status", does: `refresh this comment (${what} dispatched by @${input.actor})` },
-        { command: "/cancel", does: "stop the run" },
-      ],
-    });
+    try {
+      await answer({
+        state: "executing",
+        approval: approval.summary,
+        next: [
+          { command: "/status", does: `refresh this comment (${what} dispatched by @${input.actor})` },
+          { command: "/cancel", does: "stop the run" },
+        ],
+      });
+    } catch (error) {
+      // The run is on its way and will report; failing now would have a retry dispatch it twice.
+      log(`dispatched, but could not say so: ${messageOf(error).split("\n")[0]}`);
+    }
     return { status: "dispatched", planId, inputs };
   } catch (error) {
     const failureClass = failureClassOf(error);

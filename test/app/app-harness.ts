@@ -43,6 +43,14 @@ export class AppGitHub extends FakeGitHub {
   readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   readonly runs: Json[] = [];
   readonly cancelled: number[] = [];
+  /** Faults to answer instead of the route: the next `times` requests matching `route`. */
+  readonly faults: {
+    method: string;
+    route: RegExp;
+    times: number;
+    status: number;
+    headers?: Record<string, string>;
+  }[] = [];
   /** Files of other repositories of owner `o` (for `_extends`), by repository name. */
   readonly otherRepos = new Map<string, Record<string, string>>();
   private reviewId = 9000;
@@ -62,6 +70,14 @@ export class AppGitHub extends FakeGitHub {
 
   override route(method: string, path: string, query: URLSearchParams, body: Json): [number, unknown] {
     const p = decodeURIComponent(path);
+    const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.route.test(p));
+    if (fault) {
+      fault.times--;
+      this.log.push(`${method} ${p.replace(/^\/repos\/o\/r/, "")} -> ${fault.status}`);
+      const message = fault.status === 403 ? "You have exceeded a secondary rate limit." : "Bad Gateway";
+      // nock takes a third element as response headers.
+      return [fault.status, { message }, fault.headers ?? {}] as unknown as [number, unknown];
+    }
     let m: RegExpExecArray | null;
     if (/^\/app\/installations\/\d+\/access_tokens$/.test(p)) {
       const expires = new Date(Date.now() + 3600_000).toISOString();
@@ -227,6 +243,7 @@ export async function startHarness(
     metrics: createMetrics(),
     appSlug: "planwright",
     model: options.withoutModelKey ? { baseURL: model.url } : testModel(model.url),
+    retry: { baseMs: 5, factor: 2 },
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
   });
   await probot.load(app);

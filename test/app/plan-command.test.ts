@@ -83,6 +83,35 @@ describe("/plan on an issue", () => {
   });
 });
 
+describe("/plan while GitHub fails now and then", () => {
+  beforeEach(async () => {
+    // The first POST /pulls is answered with a 502, the second opens the PR.
+    await start(2);
+  });
+
+  it("runs the job again after a secondary rate limit and a 502: one PR, one status comment", async () => {
+    h.github.faults.push(
+      {
+        method: "POST",
+        route: /\/issues\/42\/comments$/,
+        times: 1,
+        status: 403,
+        headers: { "retry-after": "0" },
+      },
+      { method: "POST", route: /\/pulls$/, times: 1, status: 502 },
+    );
+    h.model.enqueue(submitPlan(planAnswer()));
+    await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
+    expect(h.github.log.filter((line) => / -> (403|502)$/.test(line))).toHaveLength(2);
+    expect(h.github.pulls).toHaveLength(1);
+    const status = botComments(42);
+    expect(status).toHaveLength(1);
+    expect(status[0]!.body).toMatch(/Awaiting approval[\s\S]*#100/);
+    expect(h.model.requests).toHaveLength(1);
+    h.done();
+  });
+});
+
 describe("/plan that fails", () => {
   beforeEach(async () => {
     await start(0);

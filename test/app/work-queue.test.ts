@@ -71,6 +71,59 @@ describe("work queue", () => {
     expect(settled).toEqual(["bad error", "good ok"]);
   });
 
+  it("runs a job again after a transient failure, with growing delays, a server's wait, and a bound", async () => {
+    const delays: number[] = [];
+    let runs = 0;
+    const later: string[] = [];
+    const queue = createWorkQueue<string>(
+      async (name) => {
+        if (name === "later") {
+          later.push(`ran after ${runs} runs`);
+          return;
+        }
+        runs++;
+        throw Object.assign(new Error(`attempt ${runs}`), { wait: runs === 2 ? 5000 : undefined });
+      },
+      {
+        retry: {
+          attempts: 4,
+          baseMs: 100,
+          factor: 3,
+          random: () => 0.5,
+          sleep: async (ms) => {
+            delays.push(ms);
+          },
+          shouldRetry: (error) => {
+            const wait = (error as { wait?: number }).wait;
+            return wait !== undefined ? { afterMs: wait } : true;
+          },
+        },
+      },
+    );
+    queue.enqueue({ key: "k", id: "flaky", data: "flaky" });
+    queue.enqueue({ key: "k", id: "later", data: "later" });
+    await queue.idle();
+    // 100 ms, then the server's 5 s (more than 300 ms), then 900 ms; the fourth failure is final.
+    expect(delays).toEqual([100, 5000, 900]);
+    expect(runs).toBe(4);
+    // The next job of the same key waited for every retry.
+    expect(later).toEqual(["ran after 4 runs"]);
+  });
+
+  it("does not retry a failure that is not worth it", async () => {
+    let runs = 0;
+    const queue = createWorkQueue<number>(
+      async () => {
+        runs++;
+        throw new Error("policy");
+      },
+      { retry: { attempts: 5, shouldRetry: () => false, sleep: async () => undefined } },
+    );
+    queue.enqueue({ key: "k", id: "x", data: 1 });
+    await queue.idle();
+    expect(runs).toBe(1);
+  });
+
   it("idle() resolves at once when nothing is queued", async () => {
     const queue = createWorkQueue<number>(async () => undefined);
     await expect(queue.idle()).resolves.toBeUndefined();
