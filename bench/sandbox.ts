@@ -60,8 +60,9 @@ async function requestsFor(tasks: number): Promise<string> {
     const perExecute = total(github.counts(byApp));
     const action = total(github.counts(byAction));
     return (
-      `${tasks}-task plan: /plan ${perPlan} App requests; approval ${perApproval}; /execute ${perExecute} App + ` +
-      `${action} Action requests = ${(action / tasks).toFixed(1)} per executed task (run ${run?.conclusion})`
+      `${tasks}-task plan: /plan ${perPlan} App requests; approval ${perApproval}; /execute and the run ` +
+      `${perExecute} App + ${action} Action requests; per executed task ${(action / tasks).toFixed(1)} Action + ` +
+      `${(perExecute / tasks).toFixed(1)} App (answering the pushes) (run ${run?.conclusion})`
     );
   } finally {
     await world.close();
