@@ -15,6 +15,7 @@ import { onCheckRunAction } from "./on-check-run-action.js";
 import { onIssueComment } from "./on-issue-comment.js";
 import { onPullSynchronize } from "./on-pull-synchronize.js";
 import { onReview } from "./on-review.js";
+import type { CallRetryOptions } from "./retrying-gateway.js";
 import { runJob, type JobEnv } from "./run-job.js";
 import { createFileJournal, createWorkQueue, type RetryOptions, type WorkQueue } from "./work-queue.js";
 
@@ -28,6 +29,8 @@ export interface AppOptions {
   appSlug?: string;
   /** Backoff of jobs that failed transiently (attempts, delays); tests shorten it. */
   retry?: Omit<RetryOptions, "shouldRetry">;
+  /** Backoff of single GitHub calls that failed transiently; tests shorten it. */
+  callRetry?: Omit<CallRetryOptions, "onRetry">;
 }
 
 /** The application function with the handles tests and the server need. */
@@ -78,6 +81,7 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
           onUsage: (usage) => metrics.usage(usage),
         }),
       dispatched: boundedSet(10_000),
+      ...(options.callRetry ? { callRetry: options.callRetry } : {}),
       // The follow-up is journaled before the job that hands it over is marked done.
       handOff: (job, key, from) => void work.enqueue({ key, id: `${from}>${key}`, data: job }),
     };

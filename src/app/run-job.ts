@@ -23,6 +23,7 @@ import {
   type ReviewJob,
 } from "./jobs.js";
 import { loadRepoConfig, type ConfigSource } from "./load-config.js";
+import { retryingGateway, type CallRetryOptions } from "./retrying-gateway.js";
 import type { AppMetrics } from "./metrics.js";
 import { approvalChecker, evaluatePull } from "./approval.js";
 
@@ -42,6 +43,8 @@ export interface JobEnv {
    * again. Bounded by the caller.
    */
   dispatched: Set<string>;
+  /** Backoff of single GitHub calls that fail transiently. */
+  callRetry?: CallRetryOptions;
   /** Queues a follow-up job (under its own key) on behalf of the job with id `from`. */
   handOff(job: AppJob, key: string, from: string): void;
 }
@@ -286,7 +289,11 @@ async function runEvaluate(job: EvaluateJob, config: Config, gh: GitHubGateway, 
  */
 export async function runJob(job: AppJob, env: JobEnv, id: string): Promise<void> {
   const octokit = await env.octokitFor(job.repo.installationId);
-  const gh = createGateway(octokit, { owner: job.repo.owner, repo: job.repo.repo });
+  const gh = retryingGateway(createGateway(octokit, { owner: job.repo.owner, repo: job.repo.repo }), {
+    ...env.callRetry,
+    onRetry: (call, error, waitMs) =>
+      env.logger.warn(`${call}: ${error.message.split("\n")[0]}; retrying in ${Math.round(waitMs)} ms`),
+  });
   const loaded = await loadRepoConfig(
     configSource(job.repo, octokit, env.logger),
     gh,

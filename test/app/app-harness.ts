@@ -244,6 +244,7 @@ export async function startHarness(
     appSlug: "planwright",
     model: options.withoutModelKey ? { baseURL: model.url } : testModel(model.url),
     retry: { baseMs: 5, factor: 2 },
+    callRetry: { baseMs: 1, maxDelayMs: 5 },
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
   });
   await probot.load(app);
