@@ -442,6 +442,14 @@ export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInpu
     return resultOf(reporter.view, "refused", message);
   }
   const workspace = guardedWorkspace(deps, co.head);
+  if (input.command === "retry" && input.task !== undefined) {
+    if (!co.plan.phases.some((p) => p.tasks.some((t) => t.id === input.task)))
+      throw new UsageError(`plan ${co.plan.id} has no task ${JSON.stringify(input.task)}`);
+    if (done.has(input.task))
+      throw new UsageError(
+        `task ${input.task} is already done; /rollback ${input.task} first to run it again`,
+      );
+  }
   if (input.command === "skip") await skipTask(workspace, co, input.task, done);
   const run = await runPlan(co.config.execution.stop_on_error, {
     plan: co.plan,

@@ -120,7 +120,7 @@ export function renderTaskTable(view: RunView, commitUrl?: string, maxChars = 60
     const tokens = tokensOf(r.usage) > 0 ? String(tokensOf(r.usage)) : "";
     const took = r.durationMs > 0 ? formatDuration(r.durationMs) : "";
     const attempts = r.attempts > 0 ? String(r.attempts) : "";
-    return `| ${ICONS[r.status] ?? ""} | \`${cell(r.id)}\` ${cell(r.title).slice(0, 80)} | ${took} | ${attempts} | ${tokens} | ${cost} | ${sha} |`;
+    return `| ${ICONS[r.status] ?? ""} | \`${cell(r.id)}\` ${cell(r.title.slice(0, 80))} | ${took} | ${attempts} | ${tokens} | ${cost} | ${sha} |`;
   };
   const lines = view.rows.map(line);
   let total = header.length + lines.reduce((n, l) => n + l.length + 1, 0);

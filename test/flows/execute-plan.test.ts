@@ -193,3 +193,18 @@ describe("executePlanFlow", () => {
     expect(result.message).toMatch(/next: \/retry bad/);
   });
 });
+
+describe("retry of one task", () => {
+  it("refuses an unknown task and a task that is already done", async () => {
+    const { h, deps } = await setup();
+    await h.approve();
+    await expect(executePlanFlow(deps, { pull: 5, command: "retry", task: "nope" })).rejects.toThrow(
+      /plan 7-test has no task "nope"/,
+    );
+    const model = new ScriptedModel([{ write: { "b.txt": "b\n" } }]);
+    expect((await executePlanFlow(deps, { pull: 5, command: "execute", model })).status).toBe("succeeded");
+    await expect(executePlanFlow(deps, { pull: 5, command: "retry", task: "write-a" })).rejects.toThrow(
+      /task write-a is already done; \/rollback write-a first/,
+    );
+  });
+});
