@@ -4,77 +4,25 @@
  */
 import { Context, type Logger, type ProbotOctokit } from "probot";
 import type { Config } from "../config.js";
-import { TransientError, messageOf } from "../errors.js";
+import { messageOf } from "../errors.js";
 import { permissionAtLeast } from "../flows/approval-policy.js";
 import { asDispatchable, dispatchCommand } from "../flows/dispatch-command.js";
-import { helpText, type Command } from "../flows/parse-command.js";
+import type { Command } from "../flows/parse-command.js";
 import { requestPlan } from "../flows/request-plan.js";
 import { revisePlan } from "../flows/revise-plan.js";
 import { createGateway } from "../github/octokit-gateway.js";
 import type { GitHubGateway } from "../github/gateway.js";
 import type { ModelClient } from "../llm/client.js";
 import { findPlanPull } from "./find-plan-pull.js";
-import {
-  jobKey,
-  type AppJob,
-  type CommandJob,
-  type EvaluateJob,
-  type RepoRef,
-  type ReviewJob,
-} from "./jobs.js";
+import { approvalChecker } from "./approval.js";
+import { failed, type JobEnv } from "./job-env.js";
+import { jobKey, type AppJob, type CommandJob, type RepoRef, type ReviewJob } from "./jobs.js";
 import { loadRepoConfig, type ConfigSource } from "./load-config.js";
-import { retryingGateway, type CallRetryOptions } from "./retrying-gateway.js";
-import type { AppMetrics } from "./metrics.js";
-import { approvalChecker, evaluatePull } from "./approval.js";
+import { helpReply, refusalText } from "./replies.js";
+import { retryingGateway } from "./retrying-gateway.js";
+import { runEvaluate } from "./run-evaluate.js";
 
-/** What jobs need from the running App. */
-export interface JobEnv {
-  /** An Octokit authenticated as the installation. */
-  octokitFor(installationId: number): Promise<ProbotOctokit>;
-  /** Our own logins (`<slug>[bot]`), whose comments carry trusted markers. */
-  ourLogins(): Promise<string[]>;
-  /** The model client for a repository's configuration (throws UsageError without an API key). */
-  modelFor(config: Config): ModelClient;
-  metrics: AppMetrics;
-  logger: Logger;
-  /**
-   * Heads (`o/r#12@<sha>`) whose plan this process has already sent to execution: a later
-   * evaluation of the same head (the second of two approvals arriving together) must not send it
-   * again. Bounded by the caller.
-   */
-  dispatched: Set<string>;
-  /** Backoff of single GitHub calls that fail transiently. */
-  callRetry?: CallRetryOptions;
-  /** Queues a follow-up job (under its own key) on behalf of the job with id `from`. */
-  handOff(job: AppJob, key: string, from: string): void;
-}
-
-/** The refusal for someone whose permission does not reach `who_can_command`. */
-export function refusalText(login: string, minimum: string): string {
-  return [
-    `Sorry @${login}, Planwright commands can only be run by people with **${minimum}** permission or more on this repository.`,
-    `Please ask a maintainer to run the command for you.`,
-  ].join(" ");
-}
-
-/** The reply to `/help`, an unknown command or a malformed one. */
-export function helpReply(problem?: string): string {
-  return [
-    ...(problem ? [`**Planwright:** ${problem}`, ""] : []),
-    "**Planwright commands** (on an issue or its plan pull request):",
-    "",
-    helpText(),
-  ].join("\n");
-}
-
-/**
- * A flow reported its failure on GitHub. A transient one is thrown so the work queue runs the job
- * again after a backoff (the flows are idempotent); any other is final and counted.
- */
-function failed(outcome: { failureClass: string; message: string }, env: JobEnv): void {
-  if (outcome.failureClass === "transient") throw new TransientError(outcome.message);
-  env.metrics.plan("failed");
-}
+export type { JobEnv } from "./job-env.js";
 
 /** Commands that act on the plan PR (the rest answer at once, or start a plan on the issue). */
 function needsPlanPull(command: Command): boolean {
@@ -240,47 +188,6 @@ async function runReview(job: ReviewJob, config: Config, gh: GitHubGateway, env:
     { pull: job.pull, trigger: { kind: "review", review: job.review } },
   );
   if (outcome.status === "failed") failed(outcome, env);
-}
-
-/** Trailers the Action writes on task and revert commits (ARCHITECTURE.md, "Identifiers"). */
-const EXECUTION_TRAILER = /^Planwright-(Task|Revert):/m;
-
-/**
- * Whether a push only added the Action's own task or revert commits: then the plan is executing,
- * the Action owns the check run, and evaluating would dispatch the execution once more per task.
- */
-async function onlyExecutionCommits(gh: GitHubGateway, head: string, before: string): Promise<boolean> {
-  try {
-    const commits = await gh.listCommits(head, before);
-    return commits.length > 0 && commits.every((commit) => EXECUTION_TRAILER.test(commit.message));
-  } catch {
-    // A rewritten branch or an unreadable range: evaluate, which is the safe side.
-    return false;
-  }
-}
-
-async function runEvaluate(job: EvaluateJob, config: Config, gh: GitHubGateway, env: JobEnv): Promise<void> {
-  if (job.before && job.pullData && (await onlyExecutionCommits(gh, job.pullData.headSha, job.before))) {
-    env.logger.info(`#${job.pull}: execution commits pushed; approval not re-evaluated`);
-    return;
-  }
-  const pull = job.pullData ?? (await gh.getPull(job.pull));
-  const head = `${jobKey(job.repo, job.pull)}@${pull.headSha}`;
-  if (env.dispatched.has(head)) {
-    env.logger.info(`#${job.pull}: already sent to execution at ${pull.headSha.slice(0, 7)}`);
-    return;
-  }
-  // Known even when a later step fails: a retry must not send the plan to execution twice.
-  const watched: GitHubGateway = {
-    ...gh,
-    dispatchWorkflow: async (...args) => {
-      await gh.dispatchWorkflow(...args);
-      env.dispatched.add(head);
-      env.metrics.plan("executed");
-    },
-  };
-  const outcome = await evaluatePull(watched, config, pull, await env.ourLogins(), job.repo.defaultBranch);
-  if (outcome.approved) env.metrics.plan("approved");
 }
 
 /**
