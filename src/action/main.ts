@@ -11,7 +11,7 @@ import { failureClassOf, messageOf, UsageError } from "../errors.js";
 import { executePlanFlow, readConfig, type FlowResult, type PlanFlowDeps } from "../flows/execute-plan.js";
 import { rollbackPlanFlow } from "../flows/rollback-plan.js";
 import { createGateway, type OctokitLike } from "../github/octokit-gateway.js";
-import { tokenPusher } from "../git/credential-push.js";
+import { pushWithToken } from "../git/credential-push.js";
 import { openWorkspace } from "../git/git-workspace.js";
 import { createModelClient } from "../llm/client.js";
 import { ClaudeModel } from "../llm/coding-agent.js";
@@ -65,14 +65,17 @@ function modelFor(inputs: ActionInputs, deps: ActionDeps, env: NodeJS.ProcessEnv
   return new ClaudeModel({ client });
 }
 
-/** Pushes over HTTPS with the token through askpass: to origin's URL, or to a fork given by URL. */
+/**
+ * Pushes over HTTPS with the token through askpass (never in git config), to origin's URL or to a
+ * fork given by URL, only while the remote branch is where the run expects it (a server-side lease).
+ */
 function httpsPush(
   root: string,
   originUrl: string,
   token: string,
-): (remote: string, branch: string) => Promise<void> {
-  return (remote, branch) =>
-    tokenPusher(root, remote === "origin" ? originUrl : remote, token)(remote, branch);
+): (remote: string, branch: string, expectedRemoteHead: string) => Promise<void> {
+  return (remote, branch, expectedRemoteHead) =>
+    pushWithToken(root, remote === "origin" ? originUrl : remote, branch, token, { expectedRemoteHead });
 }
 
 /** Entry point of the bundle (main and post step). Never throws. */

@@ -53,8 +53,12 @@ export interface PlanFlowDeps {
    * from and push to. The fork must allow edits from maintainers.
    */
   forkRemote?: string;
-  /** Pushes HEAD to the branch; the workspace's own push by default (the credential seam). */
-  push?: (remote: string, branch: string) => Promise<void>;
+  /**
+   * Pushes HEAD to the branch only while the remote branch is at `expectedRemoteHead` (checked by
+   * the server, e.g. pushWithToken's lease); the credential seam. Without it: the workspace's own
+   * push after an `ls-remote` check.
+   */
+  push?: (remote: string, branch: string, expectedRemoteHead: string) => Promise<void>;
   /** Link for check runs (the workflow run) and the commit URL prefix for tables. */
   detailsUrl?: string;
   commitUrl?: string;
@@ -116,6 +120,43 @@ export async function readConfig(gateway: GitHubGateway): Promise<Config> {
   return result.config;
 }
 
+/**
+ * The PR branch's head as a local ref. Fetched when the remote lets us; a private repository's
+ * remote needs credentials the checkout does not keep, so then the branch that `actions/checkout`
+ * fetched (`fetch-depth: 0`) is used, but only while it is where GitHub says the head is.
+ */
+async function fetchBranch(deps: PlanFlowDeps, remote: string, pull: PullRequest): Promise<string> {
+  const { workspace } = deps;
+  const branch = pull.headRef;
+  const fetched = await workspace.git(
+    [
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--",
+      remote,
+      `+refs/heads/${branch}:refs/remotes/planwright-pr/${branch}`,
+    ],
+    { okCodes: [0, 1, 128] },
+  );
+  if (fetched.code === 0) return `refs/remotes/planwright-pr/${branch}`;
+  const local = `refs/remotes/${remote}/${branch}`;
+  const sha = await workspace.git(["rev-parse", "--verify", "--quiet", `${local}^{commit}`], {
+    okCodes: [1, 128],
+  });
+  if (sha.code !== 0) {
+    throw new UsageError(
+      `cannot fetch ${branch} from ${remote} and the checkout does not have it: check out with fetch-depth: 0`,
+    );
+  }
+  if (sha.stdout.trim() !== pull.headSha) {
+    throw new ConflictError(
+      `the checkout has ${branch} at ${sha.stdout.trim().slice(0, 7)}, GitHub at ${pull.headSha.slice(0, 7)}; run again`,
+    );
+  }
+  return local;
+}
+
 /** Fetches the PR branch (full history), checks it out and loads its plan. */
 export async function checkoutPlan(
   deps: PlanFlowDeps,
@@ -140,15 +181,7 @@ export async function checkoutPlan(
   }
   const branch = pull.headRef;
   const remote = remoteOf(deps, pull);
-  await workspace.git([
-    "fetch",
-    "--quiet",
-    "--no-tags",
-    "--",
-    remote,
-    `+refs/heads/${branch}:refs/remotes/planwright-pr/${branch}`,
-  ]);
-  await workspace.git(["checkout", "--quiet", "-B", branch, `refs/remotes/planwright-pr/${branch}`]);
+  await workspace.git(["checkout", "--quiet", "-B", branch, await fetchBranch(deps, remote, pull)]);
   const head = await workspace.head();
   const path = planPath ?? `.planwright/plans/${branch.replace(/^planwright\//, "")}.yaml`;
   const blob = await workspace.git(["rev-parse", "--verify", "--quiet", `HEAD:${path}`], {
@@ -272,7 +305,6 @@ export async function verifyHistory(
 export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
   const ws = deps.workspace;
   let expected = start;
-  const push = deps.push ?? ((remote: string, branch: string) => ws.push(remote, branch));
   const guarded: Workspace = {
     root: ws.root,
     head: () => ws.head(),
@@ -288,14 +320,18 @@ export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
     worktree: (rev) => ws.worktree(rev),
     cherryPick: (sha) => ws.cherryPick(sha),
     async push(remote, branch) {
-      const seen =
-        (await ws.git(["ls-remote", "--", remote, `refs/heads/${branch}`])).stdout.split(/\s/)[0] ?? "";
-      if (seen !== expected) {
-        throw new ConflictError(
-          `the remote branch ${branch} moved to ${seen.slice(0, 7) || "nothing"} while we built on ${expected.slice(0, 7)}; nothing was pushed`,
-        );
+      if (deps.push) {
+        await deps.push(remote, branch, expected);
+      } else {
+        const seen =
+          (await ws.git(["ls-remote", "--", remote, `refs/heads/${branch}`])).stdout.split(/\s/)[0] ?? "";
+        if (seen !== expected) {
+          throw new ConflictError(
+            `the remote branch ${branch} moved to ${seen.slice(0, 7) || "nothing"} while we built on ${expected.slice(0, 7)}; nothing was pushed`,
+          );
+        }
+        await ws.push(remote, branch);
       }
-      await push(remote, branch);
       expected = await ws.head();
     },
   };

@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { executePlanFlow, type PlanFlowDeps } from "../../src/flows/execute-plan.js";
 import { createGateway } from "../../src/github/octokit-gateway.js";
 import { openWorkspace } from "../../src/git/git-workspace.js";
-import { cloneTestRepo } from "../helpers/git-repo.js";
+import { cloneTestRepo, gitIn } from "../helpers/git-repo.js";
+import { pushWithToken } from "../../src/git/credential-push.js";
 import { ScriptedModel } from "../engine/scripted-model.js";
 import { BRANCH, harness, plan, type Harness } from "../action/harness.js";
 
@@ -206,5 +207,50 @@ describe("retry of one task", () => {
     await expect(executePlanFlow(deps, { pull: 5, command: "retry", task: "write-a" })).rejects.toThrow(
       /task write-a is already done; \/rollback write-a first/,
     );
+  });
+});
+
+describe("pushing through the credential seam", () => {
+  it("uses the checkout's branch when the remote cannot be fetched, and pushes with a server-side lease", async () => {
+    const { h, deps } = await setup();
+    await h.approve();
+    // like a private repository checked out with persist-credentials: false
+    await gitIn(h.dir, "remote", "set-url", "origin", join(dirname(h.repo.remote), "unreachable.git"));
+    const leases: string[] = [];
+    const push = async (_remote: string, branch: string, expected: string) => {
+      leases.push(expected);
+      await pushWithToken(h.dir, h.repo.remote, branch, "token-unused-locally", {
+        expectedRemoteHead: expected,
+      });
+    };
+    const model = new ScriptedModel([{ write: { "b.txt": "b\n" } }]);
+    const result = await executePlanFlow({ ...deps, push }, { pull: 5, command: "execute", model });
+    expect(result.status).toBe("succeeded");
+    expect(await h.branchLog()).toEqual(["Write a|write-a|", "Edit b|edit-b|"]);
+    expect(leases[0]).toBe(h.approved);
+    expect(leases).toHaveLength(2);
+  });
+
+  it("the lease refuses to push over a branch that moved", async () => {
+    const { h, deps } = await setup();
+    await h.approve();
+    const push = (_remote: string, branch: string, expected: string) =>
+      pushWithToken(h.dir, h.repo.remote, branch, "token-unused-locally", { expectedRemoteHead: expected });
+    const model = new ScriptedModel([
+      async (tools) => {
+        const other = await cloneTestRepo(h.repo.remote);
+        cleanups.push(() => other.cleanup());
+        await other.git("checkout", "--quiet", BRANCH);
+        await other.write({ "z.txt": "z\n" });
+        await other.git("add", "-A");
+        await other.git("commit", "--quiet", "-m", "concurrent change");
+        await other.git("push", "--quiet", "origin", BRANCH);
+        await tools.writeFile("b.txt", "b\n");
+      },
+    ]);
+    const result = await executePlanFlow({ ...deps, push }, { pull: 5, command: "execute", model });
+    expect(result.status).toBe("failed");
+    expect(result.run?.failureClass).toBe("conflict");
+    expect((await h.branchLog()).at(-1)).toBe("concurrent change||");
   });
 });
