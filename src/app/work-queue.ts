@@ -186,10 +186,11 @@ type JournalLine<T> = { op: "add"; job: Job<T> } | { op: "done"; id: string };
 
 /**
  * A journal in `<dir>/jobs.jsonl`: one line per accepted and per finished job, appended
- * synchronously so an accepted job is on disk before the webhook is answered. Opening it compacts
- * the file to the unfinished jobs. A torn last line (a crash mid-write) is skipped.
+ * synchronously so an accepted job is on disk before the webhook is answered. Opening it, and every
+ * `compactAfter` lines, compacts the file to the unfinished jobs. A torn last line (a crash
+ * mid-write) is skipped.
  */
-export function createFileJournal<T>(dir: string): JobJournal<T> {
+export function createFileJournal<T>(dir: string, compactAfter = 1000): JobJournal<T> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "jobs.jsonl");
   const open = new Map<string, Job<T>>();
@@ -210,11 +211,20 @@ export function createFileJournal<T>(dir: string): JobJournal<T> {
     if (entry.op === "add") open.set(entry.job.id, entry.job);
     else if (entry.op === "done") open.delete(entry.id);
   }
-  const compacted = [...open.values()].map((job) => `${JSON.stringify({ op: "add", job })}\n`).join("");
-  writeFileSync(`${file}.tmp`, compacted);
-  renameSync(`${file}.tmp`, file);
+  let lines = 0;
+  // Written aside and renamed over, so a crash mid-compaction leaves the old journal whole.
+  const compact = () => {
+    const kept = [...open.values()].map((job) => `${JSON.stringify({ op: "add", job })}\n`);
+    writeFileSync(`${file}.tmp`, kept.join(""));
+    renameSync(`${file}.tmp`, file);
+    lines = kept.length;
+  };
+  compact();
 
-  const append = (line: JournalLine<T>) => appendFileSync(file, `${JSON.stringify(line)}\n`);
+  const append = (line: JournalLine<T>) => {
+    appendFileSync(file, `${JSON.stringify(line)}\n`);
+    lines++;
+  };
   return {
     add(job) {
       open.set(job.id, job);
@@ -223,6 +233,8 @@ export function createFileJournal<T>(dir: string): JobJournal<T> {
     done(id) {
       if (!open.delete(id)) return;
       append({ op: "done", id });
+      // A long-running server would otherwise grow the file by two lines per job forever.
+      if (lines > compactAfter) compact();
     },
     pending: () => [...open.values()],
   };

@@ -166,6 +166,23 @@ describe("file journal", () => {
     hang.release();
   });
 
+  it("stays small on a long-running server: finished jobs are compacted away", () => {
+    const dir = mkdtempSync(join(tmpdir(), "planwright-journal-"));
+    const journal = createFileJournal<number>(dir, 10);
+    journal.add({ key: "k", id: "open", data: 0 });
+    for (let i = 0; i < 100; i++) {
+      journal.add({ key: "k", id: `job-${i}`, data: i });
+      journal.done(`job-${i}`);
+    }
+    const lines = readFileSync(join(dir, "jobs.jsonl"), "utf8").trim().split("\n");
+    expect(lines.length).toBeLessThanOrEqual(11);
+    expect(
+      createFileJournal<number>(dir)
+        .pending()
+        .map((job) => job.id),
+    ).toEqual(["open"]);
+  });
+
   it("keeps the job's data as it was accepted", () => {
     const dir = mkdtempSync(join(tmpdir(), "planwright-journal-"));
     const job: Job<{ issue: number; text: string }> = {
