@@ -7,6 +7,7 @@ import type { Config } from "../config.js";
 import { messageOf } from "../errors.js";
 import { permissionAtLeast } from "../flows/approval-policy.js";
 import { asDispatchable, dispatchCommand } from "../flows/dispatch-command.js";
+import { alreadyAnswered, requestMarker } from "../flows/markers.js";
 import type { Command } from "../flows/parse-command.js";
 import { requestPlan } from "../flows/request-plan.js";
 import { revisePlan } from "../flows/revise-plan.js";
@@ -29,6 +30,20 @@ function needsPlanPull(command: Command): boolean {
   return command.kind === "revise" || asDispatchable(command) !== undefined;
 }
 
+/**
+ * Posts a one-off answer to the command's comment, once: the answer carries the comment's request
+ * marker, so a redelivery after a restart (when the queue no longer remembers it) finds it.
+ */
+async function reply(gh: GitHubGateway, job: CommandJob, env: JobEnv, body: string): Promise<void> {
+  if (job.commentId === undefined) {
+    await gh.createComment(job.issue, body);
+    return;
+  }
+  const comments = await gh.listComments(job.issue);
+  if (alreadyAnswered(comments, job.commentId, await env.ourLogins())) return;
+  await gh.createComment(job.issue, `${requestMarker(job.commentId)}\n${body}`);
+}
+
 async function runCommand(
   job: CommandJob,
   id: string,
@@ -40,7 +55,7 @@ async function runCommand(
   if (!job.vetted) {
     const permission = await gh.permissionOf(job.actor);
     if (!permissionAtLeast(permission, config.who_can_command)) {
-      await gh.createComment(job.issue, refusalText(job.actor, config.who_can_command));
+      await reply(gh, job, env, refusalText(job.actor, config.who_can_command));
       return;
     }
   }
@@ -49,8 +64,10 @@ async function runCommand(
     const pull = await findPlanPull(gh, job.issue, ourLogins);
     if (pull === undefined) {
       const what = command.kind === "revise" ? "to revise" : "for this issue";
-      await gh.createComment(
-        job.issue,
+      await reply(
+        gh,
+        job,
+        env,
         `**Planwright:** there is no plan ${what} yet. Start one with \`/plan <request>\`.`,
       );
       return;
@@ -62,13 +79,13 @@ async function runCommand(
   const log = (line: string) => env.logger.info(line);
   switch (command.kind) {
     case "help":
-      await gh.createComment(job.issue, helpReply());
+      await reply(gh, job, env, helpReply());
       return;
     case "unknown":
-      await gh.createComment(job.issue, helpReply(`\`/${command.word}\` is not a Planwright command.`));
+      await reply(gh, job, env, helpReply(`\`/${command.word}\` is not a Planwright command.`));
       return;
     case "invalid":
-      await gh.createComment(job.issue, helpReply(command.message));
+      await reply(gh, job, env, helpReply(command.message));
       return;
     case "plan":
     case "revise":

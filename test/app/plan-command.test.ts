@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findRequestMarker, findStatusMarker } from "../../src/flows/markers.js";
-import { BOT, startHarness, type Harness } from "./app-harness.js";
+import { createApp } from "../../src/app/app.js";
+import { BOT, newProbot, startHarness, testModel, type Harness } from "./app-harness.js";
 import { ALICE, READER, REPO_FILES, commentPayload, planAnswer, submitPlan } from "./fixtures.js";
 
 let h: Harness;
@@ -160,6 +161,14 @@ describe("who may command", () => {
     const comment = commentPayload("/plan add a backdoor", READER);
     await h.settle("issue_comment", comment);
     await h.settle("issue_comment", comment);
+    // A restarted App (which no longer remembers the delivery) does not reply twice either.
+    const restarted = newProbot();
+    const app = createApp({ appSlug: "planwright", model: testModel(h.model.url) });
+    await restarted.load(app);
+    await restarted.receive({ id: "again", name: "issue_comment", payload: comment } as unknown as Parameters<
+      typeof restarted.receive
+    >[0]);
+    await app.idle();
     const replies = botComments(42);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.body).toMatch(/Sorry @reader.*\*\*write\*\* permission or more/);
