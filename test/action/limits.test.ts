@@ -213,4 +213,35 @@ describe("task tables and annotations", () => {
     });
     expect(table).toContain("a \\| &lt;script&gt;");
   });
+
+  it("coalesces plan check updates: a burst of commits makes one re-creation, task check runs are never dropped", async () => {
+    const github = new FakeGitHub("unused");
+    github.mountNock();
+    const gateway = createGateway(new Octokit({ auth: "t", request: { retries: 0 } }), {
+      owner: "o",
+      repo: "r",
+    });
+    const plan = bigPlan(6);
+    const reporter = new CheckRunReporter({ plan, gateway, head: "a".repeat(40), intervalMs: 10_000 });
+    reporter.event({ type: "run-started", planId: plan.id, tasks: 6, done: 0, at: Date.now() });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the first update goes out at once
+    for (const [i, task] of plan.phases[0]!.tasks.entries()) {
+      reporter.event({
+        type: "task-committed",
+        taskId: task.id,
+        sha: (i + 1).toString(16).padStart(40, "0"),
+        durationMs: 5,
+        attempts: 1,
+        at: Date.now(),
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50)); // within the interval: nothing more yet
+    expect(github.runs("planwright")).toHaveLength(1);
+    await reporter.flush();
+    const plans = github.runs("planwright");
+    expect(plans).toHaveLength(2);
+    expect(plans[1]!.head_sha).toBe((6).toString(16).padStart(40, "0"));
+    expect(plans[0]).toMatchObject({ status: "completed", conclusion: "neutral" });
+    expect(github.checkRuns.filter((r) => r.name.startsWith("planwright / "))).toHaveLength(6);
+  });
 });
