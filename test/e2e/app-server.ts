@@ -19,6 +19,8 @@ export interface AppServerOptions {
   /** Job journal folder: jobs a killed process did not finish resume from it. */
   stateDir: string;
   appSlug?: string;
+  /** Probot's log level (default warn). */
+  logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
   /** Port of the webhook server (a free one by default; fixed for restarts). */
   port?: number;
 }
@@ -41,7 +43,7 @@ function privateKey(): string {
 }
 
 /** A port nothing listens on now (Probot's Server treats port 0 as "use 3000"). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
@@ -59,7 +61,7 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
       privateKey: privateKey(),
       secret: options.webhookSecret,
       baseUrl: options.githubUrl,
-      logLevel: "warn",
+      logLevel: options.logLevel ?? "warn",
     }),
     host: "127.0.0.1",
     port: options.port ?? (await freePort()),
@@ -90,6 +92,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     modelUrl: env["ANTHROPIC_BASE_URL"] ?? "",
     stateDir: env["PLANWRIGHT_STATE_DIR"] ?? "",
     ...(env["PORT"] ? { port: Number(env["PORT"]) } : {}),
+    ...(env["LOG_LEVEL"] ? { logLevel: env["LOG_LEVEL"] as AppServerOptions["logLevel"] } : {}),
   }).then(
     (running) => process.stdout.write(`listening ${running.webhookUrl}\n`),
     (error: unknown) => {

@@ -2,15 +2,15 @@
  * Crash: the App process is killed (SIGKILL) while the model is still generating a plan, then
  * started again on the same job journal; the request completes exactly once.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
 import { startSandbox, type GitHubSandbox } from "../sandbox/github-sandbox.js";
-import { CONFIG_FILES, PEOPLE, ROOT, SECRET, exampleRepoFiles } from "./e2e-harness.js";
+import { startAppProcess, type AppProcess } from "./app-process.js";
+import { freePort } from "./app-server.js";
+import { CONFIG_FILES, PEOPLE, SECRET, exampleRepoFiles } from "./e2e-harness.js";
 import { PLAN, submitPlan } from "./scripted-plans.js";
 
 const BOT = "planwright[bot]";
@@ -18,51 +18,15 @@ let github: GitHubSandbox;
 let model: FakeMessagesServer;
 let stateDir: string;
 let port: number;
-let child: ChildProcess | undefined;
+let child: AppProcess | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port: free } = probe.address() as AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
-}
-
-/** Starts the App in its own process; resolves once it listens. */
-function startApp(): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const app = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test", "e2e", "app-server.ts")], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? tmpdir(),
-        SANDBOX_GITHUB_URL: github.url,
-        WEBHOOK_SECRET: SECRET,
-        ANTHROPIC_BASE_URL: model.url,
-        PLANWRIGHT_STATE_DIR: stateDir,
-        PORT: String(port),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      if (output.includes("listening ")) resolve(app);
-    };
-    app.stdout?.on("data", onData);
-    app.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-    app.once("exit", (code) =>
-      reject(new Error(`the App exited (${code}) before listening: ${output.slice(-500)}`)),
-    );
-  });
-}
-
-function kill(app: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (app.exitCode !== null || app.signalCode !== null) return resolve();
-    app.once("exit", () => resolve());
-    app.kill("SIGKILL");
+function startApp(): Promise<AppProcess> {
+  return startAppProcess({
+    githubUrl: github.url,
+    modelUrl: model.url,
+    webhookSecret: SECRET,
+    stateDir,
+    port,
   });
 }
 
@@ -86,7 +50,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (child) await kill(child);
+  if (child) await child.kill();
   await github?.close();
   await model?.close();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
@@ -100,7 +64,7 @@ describe("crash", () => {
     model.enqueue({ ...submitPlan(PLAN), delayMs: 5_000 }, submitPlan(PLAN));
     await github.comment("maya", issue.number, "/plan add 2FA");
     await until("the model call", () => (model.requests.length > 0 ? true : undefined), 30_000);
-    await kill(child);
+    await child.kill();
     expect([...github.state.issues.values()].filter((i) => i.pull)).toHaveLength(0);
 
     child = await startApp();

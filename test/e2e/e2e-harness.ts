@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
 import { actionRunner } from "../sandbox/action-runner.js";
 import { startSandbox, type GitHubSandbox, type SandboxOptions } from "../sandbox/github-sandbox.js";
-import { startAppServer, type RunningApp } from "./app-server.js";
+import { startAppProcess } from "./app-process.js";
+import { freePort, startAppServer, type AppServerOptions } from "./app-server.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const ACTION_ENTRY = join(ROOT, "action", "dist", "index.js");
@@ -72,10 +73,20 @@ export const PEOPLE: NonNullable<SandboxOptions["users"]> = [
   { login: "dependabot[bot]", permission: "write", type: "Bot" },
 ];
 
+/** The App as the world runs it: in this process, or in its own with every log line kept. */
+export interface WorldApp {
+  webhookUrl: string;
+  /** Resolves when the App has no job left (in its own process: at once; settle() waits longer). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+  /** Everything the App logged (in its own process only; empty otherwise). */
+  log(): string;
+}
+
 export interface World {
   github: GitHubSandbox;
   model: FakeMessagesServer;
-  app: RunningApp;
+  app: WorldApp;
   stateDir: string;
   /** Waits until no webhook delivery, App job or workflow run is left (twice in a row). */
   settle(): Promise<void>;
@@ -89,6 +100,8 @@ export interface WorldOptions {
   /** More environment for workflow runs (canary secrets). */
   runnerEnv?: Record<string, string>;
   faults?: SandboxOptions["faults"];
+  /** Run the App in its own process at this log level, keeping its output (see `app.log()`). */
+  appProcessLogLevel?: AppServerOptions["logLevel"];
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -100,12 +113,26 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.faults ? { faults: options.faults } : {}),
   });
   const stateDir = await mkdtemp(join(tmpdir(), "planwright-e2e-app-"));
-  const app = await startAppServer({
-    githubUrl: github.url,
-    webhookSecret: SECRET,
-    modelUrl: model.url,
-    stateDir,
-  });
+  const settings = { githubUrl: github.url, webhookSecret: SECRET, modelUrl: model.url, stateDir };
+  let app: WorldApp;
+  if (options.appProcessLogLevel) {
+    const child = await startAppProcess({
+      ...settings,
+      port: await freePort(),
+      logLevel: options.appProcessLogLevel,
+    });
+    app = { webhookUrl: child.webhookUrl, idle: async () => undefined, stop: child.kill, log: child.output };
+  } else {
+    const running = await startAppServer(settings);
+    app = {
+      webhookUrl: running.webhookUrl,
+      idle: () => running.app.idle(),
+      stop: running.stop,
+      log: () => "",
+    };
+  }
+  // Without the App's own idle signal, quiet must last longer before the world counts as settled.
+  const quietMs = options.appProcessLogLevel ? 500 : 50;
   github.setWebhook({ url: app.webhookUrl, secret: SECRET });
   github.setRunner(
     actionRunner({
@@ -122,11 +149,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     async settle() {
       let quiet = 0;
       while (quiet < 2) {
-        const before = `${github.deliveries.length}/${github.requests.length}/${github.state.workflowRuns.size}`;
+        const state = () =>
+          `${github.deliveries.length}/${github.requests.length}/${github.state.workflowRuns.size}/${model.requests.length}`;
+        const before = state();
         await github.idle();
-        await world.app.app.idle();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const after = `${github.deliveries.length}/${github.requests.length}/${github.state.workflowRuns.size}`;
+        await world.app.idle();
+        await new Promise((resolve) => setTimeout(resolve, quietMs));
+        const after = state();
         quiet = before === after ? quiet + 1 : 0;
       }
     },

@@ -49,6 +49,8 @@ beforeAll(async () => {
       "config/deploy.pem": `-----BEGIN RSA PRIVATE KEY-----\n${FILE_KEY}\n-----END RSA PRIVATE KEY-----\n`,
     },
     runnerEnv: { DEPLOY_TOKEN: ENV_PLAIN, GH_CANARY: ENV_GH },
+    // The App in its own process, so every line it logs can be searched.
+    appProcessLogLevel: "debug",
   });
   world.github.addUser("sam", "write");
 }, 60_000);
@@ -86,10 +88,12 @@ describe("secrets", () => {
       ].join("\n"),
       "commit messages": commits,
       "workflow logs and job summaries": [...github.state.workflowRuns.values()].map((r) => r.log).join("\n"),
+      "App log": world.app.log(),
     };
     // The leaky plan did reach every sink (so the check means something) …
     expect(sinks["check runs"]).toContain("print-env");
     expect(sinks["workflow logs and job summaries"]).toContain("print-env");
+    expect(sinks["App log"]).toContain("POST /api/github/webhooks");
     // … and no canary did.
     const leaks = Object.entries(sinks).flatMap(([sink, text]) =>
       text
