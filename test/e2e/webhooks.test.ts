@@ -11,6 +11,7 @@ let world: World;
 
 beforeAll(async () => {
   world = await startWorld();
+  world.github.addUser("sam", "write");
 }, 60_000);
 afterAll(async () => {
   await world?.close();
@@ -105,4 +106,41 @@ describe("webhooks", () => {
     expect(answers.every((b) => /permission/i.test(b))).toBe(true);
     expect(answers.join("\n")).not.toContain("dependabot");
   });
+
+  it("executes and rolls back once however often the approvals and /rollback are redelivered", async () => {
+    const { github } = world;
+    const pull = pulls()[0];
+    if (!pull?.pull) throw new Error("no plan PR from the previous test");
+    await github.review("rob", pull.number, { state: "APPROVED" });
+    await github.review("sam", pull.number, { state: "APPROVED" });
+    await world.waitFor(
+      "the execution",
+      () => [...github.state.workflowRuns.values()].find((r) => r.status === "completed"),
+      90_000,
+    );
+    const approvals = github.deliveries.filter((d) => d.event === "pull_request_review").slice(-2);
+    for (let i = 0; i < 5; i++) for (const delivery of approvals) await github.redeliver(delivery.id);
+    await world.settle();
+    await github.comment("maya", pull.number, "/rollback");
+    await world.waitFor("the rollback", () =>
+      [...github.state.workflowRuns.values()].find(
+        (r) => r.inputs.command === "rollback" && r.status === "completed",
+      ),
+    );
+    const rollback = github.deliveries.findLast(
+      (d) => d.event === "issue_comment" && d.body.includes("/rollback"),
+    );
+    for (let i = 0; i < 5; i++) await github.redeliver(rollback?.id ?? "");
+    await world.settle();
+
+    const runs = [...github.state.workflowRuns.values()].map((r) => r.inputs.command);
+    expect(runs).toEqual(["execute", "rollback"]);
+    const { git } = github;
+    const shas = await git.revList(`refs/heads/${pull.pull.head}`, "refs/heads/main");
+    const messages = await Promise.all(shas.map(async (sha) => (await git.commit(sha)).message));
+    const tasks = messages.flatMap((m) => /^Planwright-Task: (.+)$/m.exec(m)?.[1] ?? []);
+    const reverts = messages.flatMap((m) => /^Planwright-Revert: (.+)$/m.exec(m)?.[1] ?? []);
+    expect(tasks.sort()).toEqual(["docs-2fa", "login-step", "totp-service"]);
+    expect(reverts.sort()).toEqual(["docs-2fa", "login-step", "totp-service"]);
+  }, 180_000);
 });
