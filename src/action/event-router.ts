@@ -10,8 +10,10 @@ import { isBot, permissionAtLeast } from "../flows/approval-policy.js";
 import { parseCommand } from "../flows/parse-command.js";
 import type { ActionCommand, ActionContext } from "./inputs.js";
 
+/** A command the Action runs (never `auto`). */
 export type RoutedCommand = Exclude<ActionCommand, "auto">;
 
+/** What an event asks the Action to do. */
 export type Route =
   | { kind: "run"; command: RoutedCommand; pr: number; task?: string; commentId?: number }
   /** An approval arrived: execute when the policy holds, otherwise only say where it stands. */

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { ID_PATTERN } from "../plan/schema.js";
 
+/** The `command` input's values; `auto` decides from the triggering event (Action-only mode). */
 export const ACTION_COMMANDS = [
   "execute",
   "rollback",
@@ -17,6 +18,7 @@ export const ACTION_COMMANDS = [
 ] as const;
 export type ActionCommand = (typeof ACTION_COMMANDS)[number];
 
+/** The checked inputs of action/action.yml. */
 export interface ActionInputs {
   command: ActionCommand;
   pr?: number;
@@ -46,6 +48,7 @@ export interface ActionContext {
 /** Reads an input the way @actions/core does (INPUT_<NAME>, spaces to underscores, upper case). */
 export type InputReader = (name: string) => string;
 
+/** Reads inputs from an environment (INPUT_* variables) rather than process.env, for tests and the post step. */
 export function envInputReader(env: Readonly<Record<string, string | undefined>>): InputReader {
   return (name) => (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }

@@ -9,6 +9,7 @@ import type { Clock } from "../engine/ports.js";
 import { withTransientRetry, type BackoffOptions } from "../engine/retry.js";
 import type { GitHubGateway } from "../github/gateway.js";
 
+/** Backoff and reporting of retries. */
 export interface RetryOptions {
   clock?: Clock;
   backoff?: BackoffOptions;

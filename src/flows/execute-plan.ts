@@ -71,6 +71,7 @@ export interface PlanFlowDeps {
   onCheckRun?: (id: number) => void;
 }
 
+/** What to run on which pull request (the Action's inputs, already checked). */
 export interface ExecuteFlowInput {
   pull: number;
   command: "execute" | "retry" | "continue" | "skip";
@@ -92,6 +93,7 @@ export interface ExecuteFlowInput {
 /** `skipped`: nothing to do (an approval that does not satisfy the policy yet); `pending`: a status report. */
 export type FlowStatus = RunResult["outcome"] | "refused" | "skipped" | "pending";
 
+/** How a flow ended: the Action's outputs, the view its job summary renders, the engine's result. */
 export interface FlowResult {
   status: FlowStatus;
   message: string;
@@ -420,6 +422,7 @@ export async function closeReporters(
   await r.status.flush().catch((e: unknown) => deps.onWarning?.(`status comment: ${messageOf(e)}`));
 }
 
+/** A FlowResult from the reporter's view (counts, cost and head as the check run shows them). */
 export function resultOf(view: RunView, status: FlowStatus, message: string, run?: RunResult): FlowResult {
   return {
     status,

@@ -46,6 +46,7 @@ export interface RunView {
   next: string[];
 }
 
+/** Where and how a run is shown on GitHub. */
 export interface CheckRunReporterOptions {
   plan: Plan;
   gateway: GitHubGateway;
@@ -93,6 +94,7 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
 }
 
+/** All tokens of a usage: input, output and cache reads and writes. */
 export function tokensOf(usage: Usage): number {
   return usage.inputTokens + usage.outputTokens + usage.cacheWriteTokens + usage.cacheReadTokens;
 }
