@@ -16,7 +16,7 @@ import { openWorkspace } from "../git/git-workspace.js";
 import { createModelClient } from "../llm/client.js";
 import { ClaudeModel } from "../llm/coding-agent.js";
 import { clean, localStatus, planFromComment, prStatus, redactSecrets, writeSummary } from "./commands.js";
-import { isCredentialName } from "../engine/secret-env.js";
+import { loadSecrets } from "../engine/secret-env.js";
 import { pullOfEvent, routeEvent, type RoutedCommand } from "./event-router.js";
 import { envInputReader, readContext, readInputs, type ActionContext, type ActionInputs } from "./inputs.js";
 import { renderJobSummary } from "./job-summary.js";
@@ -114,18 +114,17 @@ function report(result: FlowResult): void {
 }
 
 async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
+  // first, before any child process: take every credential out of process.env and out of this
+  // process's initial environment (/proc/<pid>/environ), so nothing the plan runs can read them
+  const secrets = loadSecrets();
   const env = process.env;
-  const inputs = readInputs(envInputReader(env));
+  const inputs = readInputs(envInputReader({ ...env, ...Object.fromEntries(secrets.values) }));
   core.setSecret(inputs.githubToken);
   if (inputs.anthropicApiKey) core.setSecret(inputs.anthropicApiKey);
-  redactSecrets([
-    inputs.githubToken,
-    inputs.anthropicApiKey,
-    ...Object.entries(env).flatMap(([name, value]) => (isCredentialName(name) ? [value] : [])),
-  ]);
-  // nothing the plan runs may read them (the post step gets its own copy from the runner)
-  delete env["INPUT_GITHUB-TOKEN"];
-  delete env["INPUT_ANTHROPIC-API-KEY"];
+  redactSecrets([inputs.githubToken, inputs.anthropicApiKey, ...secrets.values.values()]);
+  if (!secrets.environWiped) {
+    core.warning(clean(`planwright: credentials may stay readable in /proc: ${secrets.reason ?? "unknown"}`));
+  }
   const context = readContext(env);
   const workspace = await openWorkspace(context.workspace);
   const octokit = deps.octokit ?? octokitFor(inputs, context);
@@ -232,8 +231,9 @@ async function post(): Promise<void> {
   if (core.getState(STATE_PHASE) === "finished") return;
   const id = Number(core.getState(STATE_CHECK));
   if (!Number.isInteger(id) || id <= 0) return;
+  const secrets = loadSecrets();
   const env = process.env;
-  const inputs = readInputs(envInputReader(env));
+  const inputs = readInputs(envInputReader({ ...env, ...Object.fromEntries(secrets.values) }));
   const context = readContext(env);
   const gateway = retryingGateway(
     createGateway(octokitFor(inputs, context), { owner: context.owner, repo: context.repo }),

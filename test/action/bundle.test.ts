@@ -80,6 +80,55 @@ describe.skipIf(!existsSync(BUNDLE))("action/dist/index.js", () => {
     expect(await h.summary()).toContain("```mermaid");
   });
 
+  it("keeps the token and the API key out of the environment and /proc of everything the plan runs", async () => {
+    // a script "written by the model" walks up its ancestors (sh, then the Action's node process)
+    // and dumps each one's initial environment and its own environment into a committed file
+    const leak = [
+      'const fs = require("node:fs");',
+      "let out = JSON.stringify(process.env) + '\\n';",
+      "let pid = process.pid;",
+      "for (let i = 0; i < 8 && pid > 1; i++) {",
+      "  try { out += fs.readFileSync('/proc/' + pid + '/environ', 'latin1').split('\\0').join('\\n') + '\\n'; }",
+      "  catch { out += 'unreadable ' + pid + '\\n'; }",
+      "  const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');",
+      "  pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);",
+      "}",
+      "fs.writeFileSync('leak.txt', out);",
+    ].join("\n");
+    const h = await harness(
+      plan([
+        {
+          id: "steps",
+          tasks: [
+            { id: "script", title: "Script", write: { path: "leak.cjs", content: leak + "\n" } },
+            { id: "dump", title: "Dump", run: "node leak.cjs", verify: "test -f leak.txt" },
+          ],
+        },
+      ]),
+    );
+    const { url, server } = await h.github.listen();
+    open.push(
+      () => new Promise<void>((resolve) => server.close(() => resolve())),
+      () => h.cleanup(),
+    );
+    await h.approve();
+    const apiKey = "sk-ant-api03-canary0000000000000000000000000000";
+    const env = await h.env(
+      { command: "execute", pr: "5", "plan-blob": h.planBlob },
+      { GITHUB_API_URL: url, "INPUT_ANTHROPIC-API-KEY": apiKey },
+    );
+    const result = await node(h, env);
+    expect(result.code).toBe(0);
+    const dumped = await h.repo.git("--git-dir", h.repo.remote, "show", `${await h.remoteHead()}:leak.txt`);
+    // the dump did read the environments (PATH is there), yet holds neither credential
+    expect(dumped).toContain("PATH=");
+    expect(dumped).not.toContain("ghs_testtoken");
+    expect(dumped).not.toContain("canary0000");
+    // only the runner's masking commands may name it
+    const mentions = result.stdout.split("\n").filter((l) => l.includes("canary0000"));
+    expect(mentions.every((l) => l.startsWith("::add-mask::"))).toBe(true);
+  });
+
   it("fails the step with one line, not a stack trace, on a missing token", async () => {
     const h = await harness(
       plan([{ id: "p", tasks: [{ id: "t", title: "T", write: { path: "t", content: "" } }] }]),
