@@ -7,6 +7,7 @@
 import type { ApplicationFunctionOptions, Probot, ProbotOctokit } from "probot";
 import type { Config } from "../config.js";
 import { TransientError, failureClassOf } from "../errors.js";
+import { appSlug } from "../github/app-slug.js";
 import { createModelClient, type ModelClient, type ModelClientOptions } from "../llm/client.js";
 import type { HandlerRuntime } from "./handler-runtime.js";
 import type { AppJob } from "./jobs.js";
@@ -67,10 +68,7 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
       logger,
       octokitFor: (installationId) => probot.auth(installationId) as Promise<ProbotOctokit>,
       async ourLogins() {
-        slug ??= probot
-          .auth()
-          .then((octokit) => octokit.request("GET /app"))
-          .then((response) => String((response.data as { slug?: string } | null)?.slug ?? "planwright"));
+        slug ??= probot.auth().then((octokit) => appSlug(octokit));
         const name = await slug;
         return [`${name}[bot]`];
       },
