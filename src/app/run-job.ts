@@ -141,6 +141,7 @@ async function runPlanning(
         commentId,
         requester: job.actor,
         request: [command.request, command.details].filter((s) => s !== "").join("\n"),
+        defaultBranch: job.repo.defaultBranch,
         ...(job.issueData
           ? { issueData: { number: job.issue, isPullRequest: false, ...job.issueData } }
           : {}),

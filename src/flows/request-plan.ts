@@ -219,6 +219,7 @@ class RequestPlanRun {
         message: `Plan ${planId}: ${oneLine(plan.plan.title, 60)}\n\nRequested by @${input.requester} on #${input.issue} ${this.signature()}.`,
         files: [{ path: planFilePath(planId), content: plan.yaml }],
         createBranch: true,
+        ...(base.treeSha !== undefined ? { parentTreeSha: base.treeSha } : {}),
       }));
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
@@ -250,13 +251,17 @@ class RequestPlanRun {
     return { status: "duplicate", planId, ...(pull ? { pull: pull.number } : {}) };
   }
 
-  /** The default branch and its head: from the payload's name when given (one request), else asked. */
-  private async baseBranch(): Promise<{ name: string; sha: string }> {
+  /**
+   * The default branch, its head and the head's tree: with the payload's name, one request (the
+   * tree then saves the commit's read of its parent); without it, the repository is asked first.
+   */
+  private async baseBranch(): Promise<{ name: string; sha: string; treeSha?: string }> {
     const name = this.input.defaultBranch;
     if (name === undefined) return this.gh.defaultBranch();
-    const sha = await this.gh.branchHead(name);
-    if (sha === undefined) throw new PlanwrightError("internal", `the default branch ${name} does not exist`);
-    return { name, sha };
+    const head = await this.gh.branchCommit(name);
+    if (head === undefined)
+      throw new PlanwrightError("internal", `the default branch ${name} does not exist`);
+    return { name, ...head };
   }
 
   /** PR, labels, check run, status: the steps after the commit, also used to resume. */

@@ -128,6 +128,11 @@ export interface WorkflowRun {
   event: string;
   htmlUrl: string;
   createdAt: string;
+  /**
+   * The run's title (`display_title`): the workflow's `run-name:` when it sets one, else the
+   * workflow's name or the commit message. Planwright's workflow names the PR in it (`#12`).
+   */
+  displayTitle: string;
 }
 
 /** One file of a commit made through the API: content, or `null` to delete it. */
@@ -157,6 +162,11 @@ export interface GitHubGateway {
   addLabels(issue: number, labels: string[]): Promise<void>;
 
   defaultBranch(): Promise<{ name: string; sha: string }>;
+  /**
+   * The commit at the head of `branch` and its root tree, in one request (so a commit on top of it
+   * needs no read of the parent); undefined when the branch does not exist.
+   */
+  branchCommit(branch: string): Promise<{ sha: string; treeSha: string } | undefined>;
   /** Head sha of a branch, or undefined when it does not exist. */
   branchHead(branch: string): Promise<string | undefined>;
   readFile(path: string, ref: string): Promise<FileContent | undefined>;
@@ -174,6 +184,8 @@ export interface GitHubGateway {
     message: string;
     files: FileChange[];
     createBranch: boolean;
+    /** The parent's root tree when already known (see branchCommit): saves reading the parent. */
+    parentTreeSha?: string;
   }): Promise<{ sha: string }>;
 
   getPull(number: number): Promise<PullRequest>;

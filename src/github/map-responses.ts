@@ -152,7 +152,16 @@ export function mapWorkflowRun(value: unknown): WorkflowRun {
     event: str(run.event),
     htmlUrl: str(run.html_url),
     createdAt: str(run.created_at),
+    displayTitle: str(run.display_title),
   };
+}
+
+/** The sha and root tree of a commit of the commits API, or undefined when either is missing. */
+export function mapCommitTree(value: unknown): { sha: string; treeSha: string } | undefined {
+  const commit = obj(value);
+  const sha = str(commit.sha);
+  const treeSha = str(obj(obj(commit.commit).tree).sha);
+  return sha !== "" && treeSha !== "" ? { sha, treeSha } : undefined;
 }
 
 /** A commit of the commits or compare API; the author is the GitHub login, else the git name. */

@@ -205,6 +205,25 @@ export class FakeGitHub {
       const content = Buffer.from(text).toString("base64");
       return [200, { type: "file", path: m[1], sha: sha1(`blob ${text}`), encoding: "base64", content }];
     }
+    if (p === "/commits" && method === "GET") {
+      // The commit listing, newest first from `sha` (a branch or a commit).
+      const from = query.get("sha") ?? "main";
+      const out: Json[] = [];
+      const limit = Number(query.get("per_page") ?? "30");
+      for (let sha = this.refs.get(from) ?? from; out.length < limit;) {
+        const commit = this.commits.get(sha);
+        if (!commit) break;
+        out.push({
+          sha,
+          commit: { message: commit.message, tree: { sha: commit.tree } },
+          parents: commit.parents.map((s) => ({ sha: s })),
+        });
+        const parent = commit.parents[0];
+        if (parent === undefined) break;
+        sha = parent;
+      }
+      return out.length > 0 ? [200, out] : notFound;
+    }
     if ((m = /^\/git\/commits\/([0-9a-f]+)$/.exec(p))) {
       const commit = this.commits.get(m[1]!);
       return commit ? [200, { sha: m[1], tree: { sha: commit.tree }, message: commit.message }] : notFound;

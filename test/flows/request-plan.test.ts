@@ -159,7 +159,7 @@ describe("requestPlan", () => {
     done();
   });
 
-  it("needs 12 GitHub requests besides file reads when the payload gives the issue and default branch", async () => {
+  it("needs 10 GitHub requests besides context reads when the payload gives the issue and default branch", async () => {
     fake.issues.set(42, { title: "Two-factor login", body: "Use an app.", user: ALICE });
     const commentId = fake.comment(42, "/plan add 2FA", ALICE).id;
     server.enqueue(submit(PLAN_ANSWER));
@@ -183,9 +183,23 @@ describe("requestPlan", () => {
     expect(outcome.status).toBe("opened");
     const calls = fake.log.filter((r) => !r.startsWith("GET /contents/"));
     console.log(`/plan with payload data: ${calls.length} GitHub requests besides file reads`);
-    expect(calls).toHaveLength(12);
-    expect(calls).not.toContain("GET /issues/42");
-    expect(calls).not.toContain("GET ");
+    const main = fake.refs.get("main")!;
+    const status = botComments(42)[0]!;
+    // No repository read (the payload named the default branch), no read of the parent commit (the
+    // commit listing gave its tree), no issue read (the payload had it).
+    expect(calls).toEqual([
+      "GET /issues/42/comments",
+      "POST /issues/42/comments",
+      "GET /commits",
+      `GET /git/trees/${main}`,
+      "POST /git/trees",
+      "POST /git/commits",
+      "POST /git/refs",
+      "POST /pulls",
+      "POST /issues/100/labels",
+      "POST /check-runs",
+      `PATCH /issues/comments/${status.id}`,
+    ]);
     expect(JSON.stringify(server.requests[0]!.body)).toContain("Use an app.");
     done();
   });

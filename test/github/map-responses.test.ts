@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  mapCommitTree,
   mapPermission,
   mapPull,
   mapReviewComment,
+  mapWorkflowRun,
   normaliseReviewState,
 } from "../../src/github/map-responses.js";
 
@@ -50,5 +52,20 @@ describe("mapReviewComment", () => {
     expect(mapReviewComment({ id: 1, line: null, original_line: 12 }).line).toBe(12);
     expect(mapReviewComment({ id: 1, line: null, original_line: null }).line).toBeUndefined();
     expect(mapReviewComment({ id: 1, pull_request_review_id: null }).reviewId).toBeUndefined();
+  });
+});
+
+describe("mapWorkflowRun and mapCommitTree", () => {
+  it("keeps the run's display_title, empty when GitHub leaves it out", () => {
+    expect(mapWorkflowRun({ id: 1, display_title: "planwright execute #12" }).displayTitle).toBe(
+      "planwright execute #12",
+    );
+    expect(mapWorkflowRun({ id: 1 }).displayTitle).toBe("");
+  });
+
+  it("reads a listed commit's sha and tree, undefined when either is missing", () => {
+    expect(mapCommitTree({ sha: "s", commit: { tree: { sha: "t" } } })).toEqual({ sha: "s", treeSha: "t" });
+    expect(mapCommitTree({ sha: "s", commit: {} })).toBeUndefined();
+    expect(mapCommitTree(undefined)).toBeUndefined();
   });
 });

@@ -261,3 +261,51 @@ describe("pull requests and reviews", () => {
     gh.done();
   });
 });
+
+describe("the head of a branch and a commit on top of it", () => {
+  const HEAD = "a".repeat(40);
+  const TREE = "b".repeat(40);
+  const NEW_TREE = "c".repeat(40);
+  const COMMIT = "d".repeat(40);
+
+  it("branchCommit reads the head commit and its tree in one request; an absent branch is undefined", async () => {
+    const gh = mockGitHub();
+    gh.scope
+      .get("/repos/o/r/commits")
+      .query({ sha: "main", per_page: "1" })
+      .reply(200, [{ sha: HEAD, commit: { message: "m", tree: { sha: TREE } }, parents: [] }])
+      .get("/repos/o/r/commits")
+      .query({ sha: "gone", per_page: "1" })
+      .reply(404, { message: "Not Found" });
+    expect(await gh.gateway.branchCommit("main")).toEqual({ sha: HEAD, treeSha: TREE });
+    expect(await gh.gateway.branchCommit("gone")).toBeUndefined();
+    gh.done();
+  });
+
+  it("commitFiles with the parent's tree known makes three requests, not four", async () => {
+    const gh = mockGitHub();
+    const tree = [{ path: "plan.yaml", mode: "100644", type: "blob", content: "version: 1\n" }];
+    gh.scope
+      .post("/repos/o/r/git/trees", { base_tree: TREE, tree } as nock.RequestBodyMatcher)
+      .reply(201, { sha: NEW_TREE, tree: [] })
+      .post("/repos/o/r/git/commits", { message: "Plan 7-x", tree: NEW_TREE, parents: [HEAD] })
+      .reply(201, { sha: COMMIT })
+      .post("/repos/o/r/git/refs", { ref: "refs/heads/planwright/7-x", sha: COMMIT })
+      .reply(201, { ref: "refs/heads/planwright/7-x", object: { sha: COMMIT } });
+    const result = await gh.gateway.commitFiles({
+      branch: "planwright/7-x",
+      parentSha: HEAD,
+      parentTreeSha: TREE,
+      message: "Plan 7-x",
+      files: [{ path: "plan.yaml", content: "version: 1\n" }],
+      createBranch: true,
+    });
+    expect(result).toEqual({ sha: COMMIT });
+    expect(gh.check.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /repos/o/r/git/trees",
+      "POST /repos/o/r/git/commits",
+      "POST /repos/o/r/git/refs",
+    ]);
+    gh.done();
+  });
+});

@@ -48,6 +48,7 @@ describe("workflows", () => {
             event: "workflow_dispatch",
             html_url: "https://github.com/o/r/actions/runs/55",
             created_at: "2026-01-01T00:00:00Z",
+            display_title: "planwright execute #7",
           },
         ],
       })
@@ -68,6 +69,7 @@ describe("workflows", () => {
         event: "workflow_dispatch",
         htmlUrl: "https://github.com/o/r/actions/runs/55",
         createdAt: "2026-01-01T00:00:00Z",
+        displayTitle: "planwright execute #7",
       },
     ]);
     await gh.gateway.cancelWorkflowRun(55);
