@@ -30,22 +30,29 @@ export async function planFromComment(
   route: Extract<Route, { kind: "plan" }>,
 ): Promise<FlowResult | undefined> {
   if (!inputs.anthropicApiKey) throw new UsageError("input anthropic-api-key: required to answer /plan");
-  const baseURL = process.env["ANTHROPIC_BASE_URL"]?.trim();
   const client = createModelClient({
     model: inputs.model ?? config.model,
     apiKey: inputs.anthropicApiKey,
-    ...(baseURL ? { baseURL } : {}),
+    ...(inputs.anthropicBaseUrl ? { baseURL: inputs.anthropicBaseUrl } : {}),
     onWarning: (m) => core.warning(clean(m)),
   });
   const outcome = await requestPlan(
     { gateway, planner: { client }, config, ourLogins: OUR_LOGINS, log: (line) => core.info(line) },
-    { issue: route.issue, commentId: route.commentId, requester: route.requester, request: route.request },
+    {
+      issue: route.issue,
+      commentId: route.commentId,
+      requester: route.requester,
+      request: route.request,
+      ...(route.issueData ? { issueData: route.issueData } : {}),
+      ...(route.defaultBranch ? { defaultBranch: route.defaultBranch } : {}),
+    },
   );
   if (outcome.status === "failed") throw new PlanwrightError(outcome.failureClass, outcome.message);
   core.setOutput("status", outcome.status === "duplicate" ? "skipped" : "succeeded");
-  core.info(
-    `planwright: /plan ${outcome.status}${"pull" in outcome && outcome.pull ? ` (#${typeof outcome.pull === "number" ? outcome.pull : outcome.pull.number})` : ""}`,
-  );
+  const pull =
+    "pull" in outcome ? (typeof outcome.pull === "number" ? outcome.pull : outcome.pull?.number) : undefined;
+  if (pull !== undefined) core.setOutput("pr", String(pull));
+  core.info(`planwright: /plan ${outcome.status}${pull !== undefined ? ` (#${pull})` : ""}`);
   return undefined;
 }
 

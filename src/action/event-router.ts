@@ -5,7 +5,8 @@
  */
 import type { Config } from "../config.js";
 import { UsageError } from "../errors.js";
-import type { GitHubGateway } from "../github/gateway.js";
+import type { GitHubGateway, Issue } from "../github/gateway.js";
+import { mapIssue } from "../github/map-responses.js";
 import { isBot, permissionAtLeast } from "../flows/approval-policy.js";
 import { parseCommand } from "../flows/parse-command.js";
 import type { ActionCommand, ActionContext } from "./inputs.js";
@@ -18,7 +19,16 @@ export type Route =
   | { kind: "run"; command: RoutedCommand; pr: number; task?: string; commentId?: number }
   /** An approval arrived: execute when the policy holds, otherwise only say where it stands. */
   | { kind: "approval"; pr: number }
-  | { kind: "plan"; issue: number; commentId: number; requester: string; request: string }
+  | {
+      kind: "plan";
+      issue: number;
+      commentId: number;
+      requester: string;
+      request: string;
+      /** The issue and default branch as the payload gives them: two requests fewer. */
+      issueData?: Issue;
+      defaultBranch?: string;
+    }
   | { kind: "ignore"; reason: string };
 
 type Obj = Record<string, unknown>;
@@ -77,8 +87,18 @@ export async function routeEvent(
       const issue = obj(e.issue);
       const number = num(issue.number) ?? 0;
       const commentId = num(comment.id) ?? 0;
-      if (command.kind === "plan")
-        return { kind: "plan", issue: number, commentId, requester: login, request: command.request };
+      if (command.kind === "plan") {
+        const defaultBranch = str(obj(e.repository).default_branch);
+        return {
+          kind: "plan",
+          issue: number,
+          commentId,
+          requester: login,
+          request: command.request,
+          ...(typeof issue.title === "string" && issue.user ? { issueData: mapIssue(issue) } : {}),
+          ...(defaultBranch ? { defaultBranch } : {}),
+        };
+      }
       const routed = COMMANDS[command.kind];
       if (!routed)
         return { kind: "ignore", reason: `/${command.kind} is handled by the App, not the Action` };

@@ -28,6 +28,8 @@ export interface ActionInputs {
   githubToken: string;
   anthropicApiKey?: string;
   model?: string;
+  /** The Anthropic API's address, from the step's `ANTHROPIC_BASE_URL` (a proxy or gateway). */
+  anthropicBaseUrl?: string;
   concurrency?: number;
   /** Clone URL of the fork a pull request comes from (with `execution.allow_forks`). */
   forkRemote?: string;
@@ -63,8 +65,15 @@ function positive(name: string, text: string, max: number): number | undefined {
   return n;
 }
 
-/** The inputs, checked; throws UsageError naming the input. */
-export function readInputs(input: InputReader): ActionInputs {
+/**
+ * The inputs, checked; throws UsageError naming the input. `env` is the step's environment with
+ * its credentials, for `ANTHROPIC_BASE_URL` (taken out of process.env with them, as its name says
+ * Anthropic).
+ */
+export function readInputs(
+  input: InputReader,
+  env: Readonly<Record<string, string | undefined>> = {},
+): ActionInputs {
   const command = (input("command") || "auto").toLowerCase();
   if (!(ACTION_COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(
@@ -97,6 +106,11 @@ export function readInputs(input: InputReader): ActionInputs {
     throw new UsageError(
       `input fork-remote: must be an https clone URL without credentials, got ${JSON.stringify(forkRemote)}`,
     );
+  const anthropicBaseUrl = (env["ANTHROPIC_BASE_URL"] ?? "").trim();
+  if (anthropicBaseUrl !== "" && !/^https?:\/\/[^\s@]+$/.test(anthropicBaseUrl))
+    throw new UsageError(
+      `ANTHROPIC_BASE_URL: must be an http(s) URL without credentials, got ${JSON.stringify(anthropicBaseUrl.slice(0, 80))}`,
+    );
   return {
     command: command as ActionCommand,
     githubToken,
@@ -106,6 +120,7 @@ export function readInputs(input: InputReader): ActionInputs {
     ...(task ? { task } : {}),
     ...(anthropicApiKey ? { anthropicApiKey } : {}),
     ...(model ? { model } : {}),
+    ...(anthropicBaseUrl ? { anthropicBaseUrl } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(forkRemote ? { forkRemote } : {}),
   };

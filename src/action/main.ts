@@ -52,14 +52,13 @@ function octokitFor(inputs: ActionInputs, context: ActionContext): OctokitLike {
   });
 }
 
-function modelFor(inputs: ActionInputs, deps: ActionDeps, env: NodeJS.ProcessEnv): Model | undefined {
+function modelFor(inputs: ActionInputs, deps: ActionDeps): Model | undefined {
   if (deps.model) return deps.model;
   if (!inputs.anthropicApiKey) return undefined;
-  const baseURL = env["ANTHROPIC_BASE_URL"]?.trim();
   const client = createModelClient({
     model: inputs.model ?? "claude-sonnet-4-6",
     apiKey: inputs.anthropicApiKey,
-    ...(baseURL ? { baseURL } : {}),
+    ...(inputs.anthropicBaseUrl ? { baseURL: inputs.anthropicBaseUrl } : {}),
     onWarning: (m) => core.warning(clean(m)),
   });
   return new ClaudeModel({ client });
@@ -118,7 +117,8 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   // process's initial environment (/proc/<pid>/environ), so nothing the plan runs can read them
   const secrets = loadSecrets();
   const env = process.env;
-  const inputs = readInputs(envInputReader({ ...env, ...Object.fromEntries(secrets.values) }));
+  const settings = { ...env, ...Object.fromEntries(secrets.values) };
+  const inputs = readInputs(envInputReader(settings), settings);
   core.setSecret(inputs.githubToken);
   if (inputs.anthropicApiKey) core.setSecret(inputs.anthropicApiKey);
   redactSecrets([inputs.githubToken, inputs.anthropicApiKey, ...secrets.values.values()]);
@@ -176,7 +176,7 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
     onWarning: (m) => core.warning(clean(m)),
     onCheckRun: (id) => core.saveState(STATE_CHECK, String(id)),
   };
-  const model = modelFor(inputs, deps, env);
+  const model = modelFor(inputs, deps);
   let result: FlowResult;
   if (command === "rollback") {
     result = await rollbackPlanFlow(flowDeps, {
