@@ -29,6 +29,8 @@ export type Route =
       issueData?: Issue;
       defaultBranch?: string;
     }
+  /** `/cancel` on a plan PR: cancel the other runs serving it. */
+  | { kind: "cancel"; pr: number; commentId: number; actor: string }
   | { kind: "ignore"; reason: string };
 
 type Obj = Record<string, unknown>;
@@ -98,6 +100,11 @@ export async function routeEvent(
           ...(typeof issue.title === "string" && issue.user ? { issueData: mapIssue(issue) } : {}),
           ...(defaultBranch ? { defaultBranch } : {}),
         };
+      }
+      if (command.kind === "cancel") {
+        if (!issue.pull_request)
+          return { kind: "ignore", reason: `/cancel works on a plan's pull request, #${number} is an issue` };
+        return { kind: "cancel", pr: number, commentId, actor: login };
       }
       const routed = COMMANDS[command.kind];
       if (!routed)

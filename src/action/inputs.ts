@@ -45,6 +45,10 @@ export interface ActionContext {
   event: Record<string, unknown>;
   workspace: string;
   runUrl?: string;
+  /** This workflow run's id (GITHUB_RUN_ID). */
+  runId?: number;
+  /** This run's workflow file name, from GITHUB_WORKFLOW_REF (`o/r/.github/workflows/<file>@ref`). */
+  workflowFile?: string;
 }
 
 /** Reads an input the way @actions/core does (INPUT_<NAME>, spaces to underscores, upper case). */
@@ -143,6 +147,7 @@ export function readContext(env: Readonly<Record<string, string | undefined>>): 
   }
   const serverUrl = (env["GITHUB_SERVER_URL"] ?? "https://github.com").replace(/\/$/, "");
   const runId = env["GITHUB_RUN_ID"];
+  const workflowFile = /\/\.github\/workflows\/([^/@]+)@/.exec(env["GITHUB_WORKFLOW_REF"] ?? "")?.[1];
   return {
     owner,
     repo,
@@ -152,5 +157,7 @@ export function readContext(env: Readonly<Record<string, string | undefined>>): 
     event,
     workspace: env["GITHUB_WORKSPACE"] ?? process.cwd(),
     ...(runId ? { runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${runId}` } : {}),
+    ...(runId && /^\d+$/.test(runId) ? { runId: Number(runId) } : {}),
+    ...(workflowFile ? { workflowFile } : {}),
   };
 }

@@ -10,14 +10,17 @@ import type { Model } from "../engine/ports.js";
 import { failureClassOf, messageOf, UsageError } from "../errors.js";
 import { executePlanFlow, readConfig, type FlowResult, type PlanFlowDeps } from "../flows/execute-plan.js";
 import { rollbackPlanFlow } from "../flows/rollback-plan.js";
+import type { Config } from "../config.js";
+import type { GitHubGateway } from "../github/gateway.js";
 import { createGateway, type OctokitLike } from "../github/octokit-gateway.js";
 import { pushWithToken } from "../git/credential-push.js";
 import { openWorkspace } from "../git/git-workspace.js";
 import { createModelClient } from "../llm/client.js";
 import { ClaudeModel } from "../llm/coding-agent.js";
+import { cancelRuns } from "./cancel-runs.js";
 import { clean, localStatus, planFromComment, prStatus, redactSecrets, writeSummary } from "./commands.js";
 import { loadSecrets } from "../engine/secret-env.js";
-import { pullOfEvent, routeEvent, type RoutedCommand } from "./event-router.js";
+import { pullOfEvent, routeEvent, type Route, type RoutedCommand } from "./event-router.js";
 import { envInputReader, readContext, readInputs, type ActionContext, type ActionInputs } from "./inputs.js";
 import { renderJobSummary } from "./job-summary.js";
 import { retryingGateway } from "./retrying-gateway.js";
@@ -149,6 +152,7 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
       return undefined;
     }
     if (route.kind === "plan") return planFromComment(inputs, gateway, config, route);
+    if (route.kind === "cancel") return cancelFromComment(gateway, config, context, route);
     command = route.kind === "approval" ? "execute" : route.command;
     onlyWhenApproved = route.kind === "approval";
     pr = route.pr;
@@ -206,6 +210,34 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
     await writeSummary(renderJobSummary(result.view, { commitUrl: flowDeps.commitUrl ?? "" }));
   }
   return result;
+}
+
+/**
+ * `/cancel`: cancels the other runs of this workflow serving the PR. A /cancel with nothing to
+ * cancel is no failure: the step says why and the comment gets a 😕.
+ */
+async function cancelFromComment(
+  gateway: GitHubGateway,
+  config: Config,
+  context: ActionContext,
+  route: Extract<Route, { kind: "cancel" }>,
+): Promise<undefined> {
+  await gateway.addReaction(route.commentId, "eyes").catch(() => undefined);
+  const outcome = await cancelRuns(gateway, {
+    pr: route.pr,
+    workflow: context.workflowFile ?? config.execution.workflow,
+    actor: route.actor,
+    commentId: route.commentId,
+    ...(context.runId !== undefined ? { selfRunId: context.runId } : {}),
+  });
+  core.setOutput("status", outcome.status === "cancelled" ? "succeeded" : "skipped");
+  if (outcome.status === "skipped") {
+    await gateway.addReaction(route.commentId, "confused").catch(() => undefined);
+    core.notice(clean(`planwright: ${outcome.message}`));
+  } else {
+    core.info(clean(`planwright: ${outcome.message}`));
+  }
+  return undefined;
 }
 
 /** SIGINT/SIGTERM (a cancelled workflow run) abort the run: the current task is discarded. */
