@@ -34,6 +34,11 @@ export interface CommandJob {
   pull?: number;
   /** The actor's permission was checked by the job that handed the command over. */
   vetted?: boolean;
+  /**
+   * The actor is the user account that owns the repository (see `ownsRepository`), whose
+   * permission is always admin: no lookup can refuse them.
+   */
+  actorOwnsRepo?: boolean;
   /** The issue's title, body and author from the webhook, which saves a request for `/plan`. */
   issueData?: { title: string; body: string; user: { login: string; type: string }; labels: string[] };
 }
@@ -80,4 +85,27 @@ export function repoRefOf(payload: {
     installationId: installation.id,
     defaultBranch: repository.default_branch ?? "main",
   };
+}
+
+/**
+ * Whether the comment's author is the user account that owns the repository, from the payload
+ * alone. Such an owner has admin permission on it, which meets any `who_can_command`, so asking the
+ * permission API could not change the answer. Only this case is decided from the payload: an
+ * organisation's owners show as MEMBER, and `author_association` is no proof of the absence of
+ * permission either (members with private membership show as CONTRIBUTOR or NONE, yet may write
+ * through a team), so every other author is asked about.
+ */
+export function ownsRepository(
+  author: { login?: string | null; type?: string | null } | null | undefined,
+  association: string | undefined,
+  repository: { owner?: { login?: string | null; type?: string | null } | null } | null | undefined,
+): boolean {
+  const owner = repository?.owner;
+  if (!author?.login || !owner?.login) return false;
+  return (
+    association === "OWNER" &&
+    owner.type === "User" &&
+    author.type === "User" &&
+    author.login.toLowerCase() === owner.login.toLowerCase()
+  );
 }

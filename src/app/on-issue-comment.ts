@@ -9,7 +9,7 @@ import { isBot } from "../flows/approval-policy.js";
 import { parseCommand } from "../flows/parse-command.js";
 import { createGateway } from "../github/octokit-gateway.js";
 import type { HandlerRuntime } from "./handler-runtime.js";
-import { jobKey, repoRefOf, type CommandJob } from "./jobs.js";
+import { jobKey, ownsRepository, repoRefOf, type CommandJob } from "./jobs.js";
 
 /** The handler, bound to the App's queue. */
 export function onIssueComment(runtime: HandlerRuntime) {
@@ -29,6 +29,9 @@ export function onIssueComment(runtime: HandlerRuntime) {
       command,
       actor: comment.user?.login ?? "ghost",
       commentId: comment.id,
+      ...(ownsRepository(comment.user, comment.author_association, context.payload.repository)
+        ? { actorOwnsRepo: true }
+        : {}),
       ...(isPull
         ? {}
         : {

@@ -22,6 +22,7 @@ import { loadRepoConfig, type ConfigSource } from "./load-config.js";
 import { helpReply, refusalText } from "./replies.js";
 import { retryingGateway } from "./retrying-gateway.js";
 import { runEvaluate } from "./run-evaluate.js";
+import type { RunInfo } from "./work-queue.js";
 
 export type { JobEnv } from "./job-env.js";
 
@@ -50,9 +51,10 @@ async function runCommand(
   config: Config,
   gh: GitHubGateway,
   env: JobEnv,
+  run: RunInfo,
 ): Promise<void> {
   const { command } = job;
-  if (!job.vetted) {
+  if (!job.vetted && !job.actorOwnsRepo) {
     const permission = await gh.permissionOf(job.actor);
     if (!permissionAtLeast(permission, config.who_can_command)) {
       await reply(gh, job, env, refusalText(job.actor, config.who_can_command));
@@ -89,7 +91,7 @@ async function runCommand(
       return;
     case "plan":
     case "revise":
-      await runPlanning(job, command, config, gh, env, ourLogins);
+      await runPlanning(job, command, config, gh, env, ourLogins, run);
       return;
     default: {
       const dispatchable = asDispatchable(command);
@@ -120,6 +122,7 @@ async function runPlanning(
   gh: GitHubGateway,
   env: JobEnv,
   ourLogins: string[],
+  run: RunInfo,
 ): Promise<void> {
   const commentId = job.commentId;
   if (commentId === undefined) return;
@@ -142,6 +145,8 @@ async function runPlanning(
         requester: job.actor,
         request: [command.request, command.details].filter((s) => s !== "").join("\n"),
         defaultBranch: job.repo.defaultBranch,
+        // A run that may follow one cut short: look for what it left before planning again.
+        recovering: run.recovered || run.attempt > 1,
         ...(job.issueData
           ? { issueData: { number: job.issue, isPullRequest: false, ...job.issueData } }
           : {}),
@@ -212,7 +217,12 @@ async function runReview(job: ReviewJob, config: Config, gh: GitHubGateway, env:
  * Runs one job (`id` is its idempotency key); failures the flows could not report themselves are
  * thrown to the queue's log.
  */
-export async function runJob(job: AppJob, env: JobEnv, id: string): Promise<void> {
+export async function runJob(
+  job: AppJob,
+  env: JobEnv,
+  id: string,
+  run: RunInfo = { attempt: 1, recovered: false },
+): Promise<void> {
   const octokit = await env.octokitFor(job.repo.installationId);
   const gh = retryingGateway(createGateway(octokit, { owner: job.repo.owner, repo: job.repo.repo }), {
     ...env.callRetry,
@@ -230,7 +240,7 @@ export async function runJob(job: AppJob, env: JobEnv, id: string): Promise<void
   }
   switch (job.kind) {
     case "command":
-      return runCommand(job, id, loaded.config, gh, env);
+      return runCommand(job, id, loaded.config, gh, env, run);
     case "review":
       return runReview(job, loaded.config, gh, env);
     case "evaluate":

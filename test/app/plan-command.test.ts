@@ -20,10 +20,34 @@ afterEach(async () => {
 const botComments = (issue: number) =>
   h.github.comments.filter((c) => c.issue === issue && c.user.login === BOT.login);
 
-/** Requests of a /plan that are not reads of repository files for the model's context. */
+/**
+ * Requests of a /plan that are not reads of repository files for the model's context (the reader's
+ * JSON reads of files and trees; Probot's config reads are raw and count).
+ */
 function planRequests(log: readonly string[]): string[] {
-  return log.filter((line) => !/^GET \/(contents\/(?!\.github)|git\/trees\/)/.test(line));
+  return log.filter((line) => line.endsWith(" (raw)") || !/^GET \/(contents|git\/trees)\//.test(line));
 }
+
+const isReaction = (line: string) => /^POST \/issues\/comments\/\d+\/reactions$/.test(line);
+/** The requests in order, but for the 👀 reaction, which the webhook handler sends alongside the job. */
+const inOrder = (lines: readonly string[]) => lines.filter((line) => !isReaction(line));
+
+/** A /plan's requests once the token is cached and the config read, the 👀 reaction left out. */
+const STEADY_PLAN = [
+  "GET /collaborators/alice/permission",
+  // Finds an earlier answer to this comment (idempotency) and the thread for the model.
+  "GET /issues/42/comments",
+  // The default branch's head and tree in one read (the payload names the branch).
+  "GET /commits",
+  "POST /git/trees",
+  "POST /git/commits",
+  "POST /git/refs",
+  "POST /pulls",
+  "POST /issues/100/labels",
+  "POST /check-runs",
+  // The one status comment, written with the outcome.
+  "POST /issues/42/comments",
+];
 
 describe("/plan on an issue", () => {
   beforeEach(async () => {
@@ -60,11 +84,18 @@ describe("/plan on an issue", () => {
     expect(metrics).toMatch(/planwright_llm_cost_usd_total 0\.\d*[1-9]/);
 
     const counted = planRequests(h.github.log);
-    // Reported in the final message; kept here so a regression shows.
     console.log(
-      `GitHub requests of a /plan (without context reads): ${counted.length}\n  ${counted.join("\n  ")}`,
+      `GitHub requests of a first /plan (without context reads): ${counted.length}\n  ${counted.join("\n  ")}`,
     );
-    expect(counted.length).toBeLessThanOrEqual(20);
+    expect(inOrder(counted)).toEqual([
+      // The first request of this installation: Probot caches the token for about an hour.
+      "POST /app/installations/4321/access_tokens",
+      "GET /contents/.github/planwright.yml (raw)",
+      // Probot's fallback to the organisation's .github repository: this one has no config file.
+      "GET /repos/o/.github/contents/.github/planwright.yml (raw)",
+      ...STEADY_PLAN,
+    ]);
+    expect(counted.filter(isReaction)).toEqual([`POST /issues/comments/${id}/reactions`]);
     h.done();
   });
 
@@ -80,6 +111,56 @@ describe("/plan on an issue", () => {
     expect(botComments(42)).toHaveLength(1);
     expect(h.github.reactions).toHaveLength(1);
     expect(h.model.requests).toHaveLength(1);
+    h.done();
+  });
+});
+
+describe("the requests of a /plan in steady state", () => {
+  it("needs 12 in a repository with its own config once the token is cached, 11 when the owner asks", async () => {
+    await start(3, { ...REPO_FILES, ".github/planwright.yml": "who_can_command: write\n" });
+    h.model.enqueue(submitPlan(planAnswer()), submitPlan(planAnswer()), submitPlan(planAnswer()));
+    await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
+
+    // A second /plan in the same process: the token is cached, the repository's own file is found.
+    h.github.log.length = 0;
+    const second = commentPayload("/plan add 2FA", ALICE, 43);
+    await h.settle("issue_comment", second);
+    const counted = planRequests(h.github.log);
+    console.log(`GitHub requests of a steady-state /plan: ${counted.length}\n  ${counted.join("\n  ")}`);
+    const at43 = (line: string) => line.replace("/issues/42/", "/issues/43/").replace("/100/", "/101/");
+    expect(inOrder(counted)).toEqual([
+      "GET /contents/.github/planwright.yml (raw)",
+      ...STEADY_PLAN.map(at43),
+    ]);
+    expect(counted.filter(isReaction)).toHaveLength(1);
+    expect(counted).toHaveLength(12);
+
+    // The repository's owner (a user account) has admin permission: nothing to ask, on an issue of
+    // their own (another author's words would still need their author's permission for the model).
+    h.github.log.length = 0;
+    const owner = { login: "o", type: "User" };
+    const byOwnerPayload = commentPayload("/plan add 2FA", owner, 44);
+    (byOwnerPayload["issue"] as { user: object }).user = { id: 1, ...owner };
+    await h.settle("issue_comment", byOwnerPayload);
+    const byOwner = planRequests(h.github.log);
+    expect(byOwner.filter((line) => line.includes("/collaborators/"))).toEqual([]);
+    expect(byOwner).toHaveLength(11);
+    expect(h.github.pulls.map((pull) => pull.head)).toEqual([
+      "planwright/42-add-2fa",
+      "planwright/43-add-2fa",
+      "planwright/44-add-2fa",
+    ]);
+    h.done();
+  });
+
+  it("still asks about a commenter who is not the owner, whatever author_association says", async () => {
+    await start(0);
+    // The payload calls everyone OWNER (the example's value); only the owner's own login counts.
+    const payload = commentPayload("/plan add a backdoor", READER);
+    expect((payload["comment"] as { author_association: string }).author_association).toBe("OWNER");
+    await h.settle("issue_comment", payload);
+    expect(h.github.log).toContain("GET /collaborators/reader/permission");
+    expect(botComments(42)[0]?.body).toMatch(/Sorry @reader/);
     h.done();
   });
 });
