@@ -1,0 +1,47 @@
+/**
+ * The push step's lease: the engine pushes after every task, and each push goes through only
+ * while the remote branch is still at the head we built on (server-side through `deps.push`, else
+ * an `ls-remote` check), so a branch that moved meanwhile is a conflict and nothing is overwritten.
+ */
+import type { Workspace } from "../engine/ports.js";
+import { ConflictError } from "../errors.js";
+import type { PlanFlowDeps } from "./plan-checkout.js";
+
+/** A Workspace whose push first confirms the remote head is the one we built on. */
+export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
+  const ws = deps.workspace;
+  let expected = start;
+  const guarded: Workspace = {
+    root: ws.root,
+    head: () => ws.head(),
+    gitDir: () => ws.gitDir(),
+    tree: (rev) => ws.tree(rev),
+    blobOf: (p) => ws.blobOf(p),
+    history: (since) => ws.history(since),
+    changedPaths: () => ws.changedPaths(),
+    commit: (r) => ws.commit(r),
+    discard: () => ws.discard(),
+    revert: (sha, title, trailers) => ws.revert(sha, title, trailers),
+    resetHard: (sha) => ws.resetHard(sha),
+    worktree: (rev) => ws.worktree(rev),
+    cherryPick: (sha) => ws.cherryPick(sha),
+    async push(remote, branch) {
+      if (deps.push) {
+        await deps.push(remote, branch, expected);
+      } else {
+        const seen =
+          (await ws.git(["ls-remote", "--", remote, `refs/heads/${branch}`])).stdout.split(/\s/)[0] ?? "";
+        if (seen !== expected) {
+          throw new ConflictError(
+            `the remote branch ${branch} moved to ${seen.slice(0, 7) || "nothing"} while we built on ${expected.slice(0, 7)}; nothing was pushed`,
+          );
+        }
+        await ws.push(remote, branch);
+      }
+      expected = await ws.head();
+    },
+  };
+  // the engine's apply-time check reads commits through this optional port method
+  if (ws.inspectCommit) guarded.inspectCommit = (sha) => ws.inspectCommit!(sha);
+  return guarded;
+}
