@@ -4,47 +4,25 @@
  * and the status comment. Engine events arrive synchronously and often; GitHub calls are made
  * later, in order, and coalesced (at most one plan-check and one comment update per interval), so
  * a run costs few requests per task and a slow GitHub never slows the engine.
+ *
+ * The view, the table and the annotations live in their own modules, re-exported here.
  */
-import type { EngineEvent, Reporter, RunOutcome, TaskStatus, Usage } from "../engine/ports.js";
-import { ZERO_USAGE, addUsage } from "../engine/ports.js";
+import type { EngineEvent, Reporter } from "../engine/ports.js";
+import { addUsage } from "../engine/ports.js";
 import { messageOf } from "../errors.js";
 import type { Plan } from "../plan/schema.js";
+import { annotationsFromOutput } from "./annotations-from-output.js";
 import { MAX_OUTPUT_CHARS, truncateTail } from "./check-run-limits.js";
-import type { CheckAnnotation, CheckConclusion, CheckRunInput, GitHubGateway } from "./gateway.js";
+import type { CheckConclusion, CheckRunInput, GitHubGateway } from "./gateway.js";
+import { formatDuration, renderTaskTable, tableCell, tokensOf, totalsLine } from "./render-task-table.js";
+import { createRunView, type RunView, type TaskRow } from "./run-view.js";
+
+export { annotationsFromOutput } from "./annotations-from-output.js";
+export { formatDuration, renderTaskTable, tokensOf, totalsLine } from "./render-task-table.js";
+export { createRunView, type RunView, type TaskRow } from "./run-view.js";
 
 /** Name of the plan's check run; task check runs are `planwright / <task id>`. */
 export const PLAN_CHECK = "planwright";
-
-/** One task as the table shows it. */
-export interface TaskRow {
-  id: string;
-  title: string;
-  status: TaskStatus;
-  attempts: number;
-  durationMs: number;
-  usage: Usage;
-  sha?: string;
-  /** Milliseconds since the run started, for the timeline. */
-  startedAt?: number;
-  endedAt?: number;
-  failureClass?: string;
-  message?: string;
-  output?: string;
-}
-
-/** Everything the table, the comment and the job summary are rendered from. */
-export interface RunView {
-  planId: string;
-  rows: TaskRow[];
-  head: string;
-  startedAt: number;
-  outcome?: RunOutcome | "running" | "refused" | "rolled back" | "pending";
-  message?: string;
-  usage: Usage;
-  durationMs: number;
-  /** Next commands for a person, e.g. `/retry totp-service`. */
-  next: string[];
-}
 
 /** Where and how a run is shown on GitHub. */
 export interface CheckRunReporterOptions {
@@ -69,16 +47,6 @@ export interface CheckRunReporterOptions {
   onWarning?: (message: string) => void;
 }
 
-const ICONS: Record<string, string> = {
-  pending: "⏳",
-  running: "🔄",
-  done: "✅",
-  failed: "❌",
-  skipped: "⏭️",
-  reverted: "↩️",
-  waiting: "⏸️",
-};
-
 const CONCLUSIONS: Record<string, CheckConclusion | undefined> = {
   succeeded: "success",
   "rolled back": "success",
@@ -86,140 +54,6 @@ const CONCLUSIONS: Record<string, CheckConclusion | undefined> = {
   refused: "failure",
   cancelled: "cancelled",
 };
-
-/** `12.3s`, `4m 05s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
-}
-
-/** All tokens of a usage: input, output and cache reads and writes. */
-export function tokensOf(usage: Usage): number {
-  return usage.inputTokens + usage.outputTokens + usage.cacheWriteTokens + usage.cacheReadTokens;
-}
-
-function cell(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, " ")
-    .replace(/\|/g, "\\|")
-    .replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"));
-}
-
-/**
- * The task table in Markdown, within `maxChars`: when too long, the oldest finished rows are
- * folded into one line so the header, the running and the failed tasks always show.
- */
-export function renderTaskTable(view: RunView, commitUrl?: string, maxChars = 60_000): string {
-  const header = "| | task | duration | attempts | tokens | cost | commit |\n|---|---|---|---|---|---|---|";
-  const line = (r: TaskRow) => {
-    const sha = r.sha
-      ? commitUrl
-        ? `[\`${r.sha.slice(0, 7)}\`](${commitUrl}${r.sha})`
-        : `\`${r.sha.slice(0, 7)}\``
-      : "";
-    const cost = r.usage.costUsd > 0 ? `$${r.usage.costUsd.toFixed(2)}` : "";
-    const tokens = tokensOf(r.usage) > 0 ? String(tokensOf(r.usage)) : "";
-    const took = r.durationMs > 0 ? formatDuration(r.durationMs) : "";
-    const attempts = r.attempts > 0 ? String(r.attempts) : "";
-    return `| ${ICONS[r.status] ?? ""} | \`${cell(r.id)}\` ${cell(r.title.slice(0, 80))} | ${took} | ${attempts} | ${tokens} | ${cost} | ${sha} |`;
-  };
-  const lines = view.rows.map(line);
-  let total = header.length + lines.reduce((n, l) => n + l.length + 1, 0);
-  const folded = new Set<number>();
-  // fold finished rows from the top; pending rows at the end fold last
-  const order = view.rows
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => rank(a.r.status) - rank(b.r.status) || a.i - b.i);
-  for (const { i } of order) {
-    if (total <= maxChars - 200) break;
-    folded.add(i);
-    total -= (lines[i]?.length ?? 0) + 1;
-  }
-  const kept = lines.filter((_, i) => !folded.has(i));
-  const note =
-    folded.size > 0 ? `\n\n… ${folded.size} more tasks not shown (the job summary lists every task)` : "";
-  return `${header}\n${kept.join("\n")}${note}`;
-}
-
-function rank(status: TaskStatus): number {
-  return status === "done" || status === "reverted" || status === "skipped"
-    ? 0
-    : status === "pending"
-      ? 1
-      : 2;
-}
-
-/** `3/10 done · $0.42 · 1m 02s`. */
-export function totalsLine(view: RunView): string {
-  const done = view.rows.filter((r) => r.status === "done").length;
-  const failed = view.rows.filter((r) => r.status === "failed").length;
-  const parts = [`${done}/${view.rows.length} done`];
-  if (failed > 0) parts.push(`${failed} failed`);
-  parts.push(
-    `${tokensOf(view.usage)} tokens`,
-    `$${view.usage.costUsd.toFixed(2)}`,
-    formatDuration(view.durationMs),
-  );
-  return parts.join(" · ");
-}
-
-/** Files named in a verification log (`src/a.ts:12:5`, `src/a.ts(12,5)`), as failure annotations. */
-export function annotationsFromOutput(output: string, max = 50): CheckAnnotation[] {
-  const found = new Map<string, CheckAnnotation>();
-  const pattern =
-    /(?:^|[\s'"(])((?:[\w@.-]+\/)*[\w@.-]+\.[A-Za-z0-9]{1,8})(?::(\d+)(?::\d+)?|\((\d+),\d+\))/gm;
-  for (const m of output.matchAll(pattern)) {
-    const path = (m[1] ?? "").replace(/^\.\//, "");
-    const lineNo = Number(m[2] ?? m[3]);
-    if (!path || path.startsWith("node_modules/") || path.includes("..") || !(lineNo > 0)) continue;
-    const key = `${path}:${lineNo}`;
-    if (found.has(key)) continue;
-    const text = output.slice(m.index ?? 0).split("\n")[0] ?? "";
-    found.set(key, {
-      path,
-      startLine: lineNo,
-      endLine: lineNo,
-      level: "failure",
-      message: text.trim().slice(0, 500),
-    });
-    if (found.size >= max) break;
-  }
-  return [...found.values()];
-}
-
-/** The view of a plan before a run: done tasks with their commits, the others pending. */
-export function createRunView(
-  plan: Plan,
-  head: string,
-  done: ReadonlyMap<string, string | undefined> = new Map(),
-  now = Date.now(),
-): RunView {
-  const rows = plan.phases.flatMap((phase) =>
-    phase.tasks.map((task): TaskRow => {
-      const sha = done.get(task.id);
-      return {
-        id: task.id,
-        title: task.title,
-        status: done.has(task.id) ? "done" : "pending",
-        attempts: 0,
-        durationMs: 0,
-        usage: ZERO_USAGE,
-        ...(sha ? { sha } : {}),
-      };
-    }),
-  );
-  return {
-    planId: plan.id,
-    rows,
-    head,
-    startedAt: now,
-    outcome: "running",
-    usage: ZERO_USAGE,
-    durationMs: 0,
-    next: [],
-  };
-}
 
 /** The Reporter; call `flush()` at the end to send everything still queued. */
 export class CheckRunReporter implements Reporter {
@@ -332,7 +166,7 @@ export class CheckRunReporter implements Reporter {
       status: "completed",
       conclusion,
       title: heading,
-      summary: `**${cell(row.title)}**\n\n${ok ? "" : `${row.message ?? ""}\n\n`}${tokensOf(row.usage)} tokens · $${row.usage.costUsd.toFixed(2)}`,
+      summary: `**${tableCell(row.title)}**\n\n${ok ? "" : `${row.message ?? ""}\n\n`}${tokensOf(row.usage)} tokens · $${row.usage.costUsd.toFixed(2)}`,
       ...(output ? { text: `${fence}text\n${truncateTail(output, MAX_OUTPUT_CHARS - 40)}\n${fence}` } : {}),
       ...(ok ? {} : { annotations: annotationsFromOutput(output) }),
       ...(this.options.detailsUrl ? { detailsUrl: this.options.detailsUrl } : {}),
