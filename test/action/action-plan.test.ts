@@ -14,7 +14,7 @@ import { findRequestMarker, findStatusMarker } from "../../src/flows/markers.js"
 import { loadPlan } from "../../src/plan/load-plan.js";
 import { PLAN_ANSWER } from "../flows/plan-flow-github.js";
 import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
-import { harness, plan, withEnv, type Harness } from "./harness.js";
+import { harness, issueCommentEvent, plan, withEnv, type Harness } from "./harness.js";
 
 const BRANCH = "planwright/42-add-2fa";
 const PLAN_FILE = ".planwright/plans/42-add-2fa.yaml";
@@ -40,17 +40,6 @@ afterEach(async () => {
   open = [];
 });
 
-/** An `issue_comment.created` payload as GitHub sends it for `/plan` on issue #42. */
-function planComment(body: string): Record<string, unknown> {
-  return {
-    action: "created",
-    repository: { full_name: "o/r", default_branch: "main" },
-    issue: { number: 42, title: "Two-factor login", body: "Users want 2FA.", user: ALICE, labels: [] },
-    comment: { id: COMMENT_ID, body, user: ALICE },
-    sender: ALICE,
-  };
-}
-
 async function setup(): Promise<{ h: Harness; env: Record<string, string> }> {
   const h = await harness(plan([{ id: "p", tasks: [{ id: "a", title: "A", run: "true" }] }]), {
     "src/auth/login.ts":
@@ -61,7 +50,7 @@ async function setup(): Promise<{ h: Harness; env: Record<string, string> }> {
   h.github.permissions.set("alice", "write");
   h.github.comments.push({ id: COMMENT_ID, body: "/plan add 2FA", user: ALICE, issue: 42 });
   const event = join(h.dir, "..", "plan-event.json");
-  await writeFile(event, JSON.stringify(planComment("/plan add 2FA")));
+  await writeFile(event, JSON.stringify(issueCommentEvent("/plan add 2FA", COMMENT_ID)));
   const env = await h.env(
     { "anthropic-api-key": "sk-ant-test-000000" },
     {

@@ -10,7 +10,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { harness, plan, type Harness } from "./harness.js";
+import { PLAN_ANSWER } from "../flows/plan-flow-github.js";
+import { startFakeMessagesServer } from "../llm/fake-messages-server.js";
+import { harness, issueCommentEvent, plan, type Harness } from "./harness.js";
 
 const run = promisify(execFile);
 const BUNDLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "action", "dist", "index.js");
@@ -198,5 +200,56 @@ describe.skipIf(!existsSync(BUNDLE))("action/dist/index.js", () => {
     expect(again.code).toBe(0);
     expect((await h.outputs()).status).toBe("succeeded");
     expect(await h.branchLog()).toEqual(["Write a|write-a|", "Slow b|slow-b|", "Write c|write-c|"]);
+  });
+
+  it("answers /plan in Action-only mode: the model through ANTHROPIC_BASE_URL, the PR through the API", async () => {
+    const h = await harness(plan([{ id: "p", tasks: [{ id: "a", title: "A", run: "true" }] }]));
+    const { url, server } = await h.github.listen();
+    const model = await startFakeMessagesServer();
+    open.push(
+      () => new Promise<void>((resolve) => server.close(() => resolve())),
+      () => model.close(),
+      () => h.cleanup(),
+    );
+    model.enqueue({ content: [{ type: "tool_use", name: "submit_plan", input: PLAN_ANSWER }] });
+    h.github.permissions.set("alice", "write");
+    h.github.comments.push({
+      id: 4242,
+      body: "/plan add 2FA",
+      user: { login: "alice", type: "User" },
+      issue: 42,
+    });
+    const event = join(h.dir, "..", "plan-event.json");
+    await writeFile(event, JSON.stringify(issueCommentEvent("/plan add 2FA", 4242)));
+    const apiKey = "sk-ant-api03-canary1111111111111111111111111111";
+    const env = await h.env(
+      { "anthropic-api-key": apiKey },
+      {
+        GITHUB_API_URL: url,
+        GITHUB_EVENT_NAME: "issue_comment",
+        GITHUB_EVENT_PATH: event,
+        ANTHROPIC_BASE_URL: model.url,
+      },
+    );
+
+    const result = await node(h, env);
+
+    expect(result.code).toBe(0);
+    expect(await h.outputs()).toMatchObject({ status: "succeeded", pr: "6" });
+    expect(model.requests).toHaveLength(1);
+    const head = await h.repo.git(
+      "--git-dir",
+      h.repo.remote,
+      "rev-parse",
+      "refs/heads/planwright/42-add-2fa",
+    );
+    expect(await h.repo.git("--git-dir", h.repo.remote, "rev-list", `refs/heads/main..${head}`)).toBe(head);
+    expect(h.github.opened).toEqual([expect.objectContaining({ number: 6, head: "planwright/42-add-2fa" })]);
+    expect(h.github.runs("planwright")).toEqual([
+      expect.objectContaining({ head_sha: head, conclusion: "action_required" }),
+    ]);
+    expect(h.github.violations).toEqual([]);
+    const mentions = result.stdout.split("\n").filter((l) => l.includes("canary1111"));
+    expect(mentions.every((l) => l.startsWith("::add-mask::"))).toBe(true);
   });
 });

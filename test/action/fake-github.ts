@@ -10,6 +10,9 @@ import nock from "nock";
 import { assertMatchesOpenApi } from "../helpers/openapi.js";
 import { gitIn } from "../helpers/git-repo.js";
 import { gitDataRoute } from "./fake-git-data.js";
+import { planRoute, type FakePull, type FakeWorkflowRun } from "./fake-plan-routes.js";
+
+export type { FakePull, FakeWorkflowRun } from "./fake-plan-routes.js";
 
 export const API = "https://api.github.com";
 
@@ -30,27 +33,6 @@ export interface FakeCheckRun {
   output: { title?: string; summary?: string; text?: string; annotations?: unknown[] };
   actions?: unknown[];
   updates: number;
-}
-
-/** A pull request opened through the API (by `/plan`). */
-export interface FakePull {
-  number: number;
-  title: string;
-  body: string;
-  head: string;
-  base: string;
-}
-
-/** A workflow run as the Actions API lists it. */
-export interface FakeWorkflowRun {
-  id: number;
-  status: "queued" | "in_progress" | "waiting" | "pending" | "completed";
-  conclusion?: string | null;
-  event: string;
-  /** The run's name as shown (`run-name`), e.g. "planwright #5 /execute". */
-  displayTitle?: string;
-  headBranch?: string;
-  workflow?: string;
 }
 
 export interface FakeRequest {
@@ -86,7 +68,8 @@ export class FakeGitHub {
     return this.checkRuns.filter((r) => r.name === name);
   }
 
-  private async branchSha(branch: string): Promise<string | undefined> {
+  /** The branch's head in the bare repository, undefined when it does not exist. */
+  async branchSha(branch: string): Promise<string | undefined> {
     return gitIn(this.remote, "rev-parse", "--verify", "--quiet", `refs/heads/${branch}`).catch(
       () => undefined,
     );
@@ -108,72 +91,8 @@ export class FakeGitHub {
     if (key === "GET ") return [200, { default_branch: "main", full_name: "o/r" }];
     const gitData = gitDataRoute(this.remote, method, p, params, body);
     if (gitData) return gitData;
-    const opened = (n: number) => this.opened.find((x) => x.number === n);
-    if ((m = /^GET \/pulls\/(\d+)$/.exec(key)) && opened(Number(m[1]))) {
-      return [200, await this.pullJson(opened(Number(m[1]))!)];
-    }
-    if (key === "GET /pulls") {
-      const head = (params.get("head") ?? "").replace(/^o:/, "");
-      return [
-        200,
-        await Promise.all(this.opened.filter((x) => x.head === head).map((x) => this.pullJson(x))),
-      ];
-    }
-    if (key === "POST /pulls") {
-      const b = body as Record<string, string>;
-      if (this.opened.some((x) => x.head === b.head))
-        return [422, { message: "Validation Failed: a pull request already exists" }];
-      const pull = {
-        number: 6 + this.opened.length,
-        title: b.title ?? "",
-        body: b.body ?? "",
-        head: b.head ?? "",
-        base: b.base ?? "",
-      };
-      this.opened.push(pull);
-      return [201, await this.pullJson(pull)];
-    }
-    if ((m = /^GET \/issues\/(\d+)$/.exec(key))) {
-      const issue = this.issues.get(Number(m[1]));
-      return issue ? [200, { number: Number(m[1]), ...issue, labels: [] }] : [404, { message: "Not Found" }];
-    }
-    if ((m = /^POST \/issues\/(\d+)\/labels$/.exec(key))) {
-      const n = Number(m[1]);
-      const list = [...new Set([...(this.labels.get(n) ?? []), ...(body as { labels: string[] }).labels])];
-      this.labels.set(n, list);
-      return [200, list.map((name) => ({ name }))];
-    }
-    if ((m = /^GET \/commits\/([^/]+)\/check-runs$/.exec(key))) {
-      const runs = this.checkRuns
-        .filter((r) => r.head_sha === m![1] && r.name === params.get("check_name"))
-        .reverse();
-      return [200, { total_count: runs.length, check_runs: runs.map((r) => ({ ...r, external_id: null })) }];
-    }
-    if ((m = /^GET \/actions\/workflows\/([^/]+)\/runs$/.exec(key))) {
-      const workflow = m[1];
-      const status = params.get("status");
-      const runs = this.workflowRuns
-        .filter((r) => (r.workflow ?? "planwright.yml") === workflow && (!status || r.status === status))
-        .slice()
-        .reverse();
-      return [200, { total_count: runs.length, workflow_runs: runs.map((r) => this.runJson(r)) }];
-    }
-    if ((m = /^POST \/actions\/runs\/(\d+)\/cancel$/.exec(key))) {
-      const run = this.workflowRuns.find((r) => r.id === Number(m![1]));
-      if (!run) return [404, { message: "Not Found" }];
-      if (run.status === "completed")
-        return [409, { message: "Cannot cancel a workflow run that is completed." }];
-      this.cancelled.push(run.id);
-      run.status = "completed";
-      run.conclusion = "cancelled";
-      return [202, {}];
-    }
-    if ((m = /^GET \/git\/ref\/heads\/(.+)$/.exec(key))) {
-      const sha = await this.branchSha(decodeURIComponent(m[1] ?? ""));
-      return sha
-        ? [200, { ref: `refs/heads/${m[1]}`, object: { sha, type: "commit" } }]
-        : [404, { message: "Not Found" }];
-    }
+    const extra = await planRoute(this, key, params, body);
+    if (extra) return extra;
     if ((m = /^GET \/contents\/(.+)$/.exec(key))) {
       const file = decodeURIComponent(m[1] ?? "");
       const ref = params.get("ref") ?? "main";
@@ -285,36 +204,6 @@ export class FakeGitHub {
       return [201, { id: this.nextId++, content: (body as { content: string }).content }];
     }
     return [404, { message: `fake GitHub has no ${method} ${p}` }];
-  }
-
-  private async pullJson(pull: FakePull): Promise<Record<string, unknown>> {
-    const repo = { full_name: "o/r" };
-    return {
-      number: pull.number,
-      title: pull.title,
-      body: pull.body,
-      state: "open",
-      merged: false,
-      user: { login: "planwright[bot]", type: "Bot" },
-      head: { ref: pull.head, sha: (await this.branchSha(pull.head)) ?? "", repo },
-      base: { ref: pull.base, sha: (await this.branchSha(pull.base)) ?? "", repo },
-      html_url: `https://github.com/o/r/pull/${pull.number}`,
-    };
-  }
-
-  private runJson(run: FakeWorkflowRun): Record<string, unknown> {
-    const title = run.displayTitle ?? "planwright";
-    return {
-      id: run.id,
-      name: "planwright",
-      display_title: title,
-      status: run.status,
-      conclusion: run.conclusion ?? null,
-      head_branch: run.headBranch ?? "main",
-      event: run.event,
-      html_url: `https://github.com/o/r/actions/runs/${run.id}`,
-      created_at: "2026-01-01T00:00:00Z",
-    };
   }
 
   /** Answers every request to api.github.com through nock until `nock.cleanAll()`. */

@@ -118,6 +118,18 @@ export async function harness(input: PlanInput, files: Record<string, string> = 
   };
 }
 
+/** An `issue_comment.created` payload as GitHub sends it: `body` by alice on issue #42. */
+export function issueCommentEvent(body: string, commentId: number): Record<string, unknown> {
+  const alice = { login: "alice", type: "User" };
+  return {
+    action: "created",
+    repository: { full_name: "o/r", default_branch: "main" },
+    issue: { number: 42, title: "Two-factor login", body: "Users want 2FA.", user: alice, labels: [] },
+    comment: { id: commentId, body, user: alice },
+    sender: alice,
+  };
+}
+
 /** Sets `env` on process.env for one call, restoring every variable after; resolves to the exit code it set. */
 export async function withEnv(env: Record<string, string>, work: () => Promise<void>): Promise<number> {
   const saved = new Map<string, string | undefined>();
