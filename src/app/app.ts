@@ -83,7 +83,7 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
       // The follow-up is journaled before the job that hands it over is marked done.
       handOff: (job, key, from) => void work.enqueue({ key, id: `${from}>${key}`, data: job }),
     };
-    const work = createWorkQueue<AppJob>((data, job, run) => runJob(data, env, job.id, run), {
+    const work = createWorkQueue<AppJob>((data, job) => runJob(data, env, job.id), {
       ...(options.stateDir ? { journal: createFileJournal<AppJob>(options.stateDir) } : {}),
       onError: (error, job) => {
         logger.error({ err: error }, `job ${job.id} (${job.data.kind}) failed`);

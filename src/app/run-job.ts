@@ -22,7 +22,6 @@ import { loadRepoConfig, type ConfigSource } from "./load-config.js";
 import { helpReply, refusalText } from "./replies.js";
 import { retryingGateway } from "./retrying-gateway.js";
 import { runEvaluate } from "./run-evaluate.js";
-import type { RunInfo } from "./work-queue.js";
 
 export type { JobEnv } from "./job-env.js";
 
@@ -51,7 +50,6 @@ async function runCommand(
   config: Config,
   gh: GitHubGateway,
   env: JobEnv,
-  run: RunInfo,
 ): Promise<void> {
   const { command } = job;
   if (!job.vetted && !job.actorOwnsRepo) {
@@ -91,7 +89,7 @@ async function runCommand(
       return;
     case "plan":
     case "revise":
-      await runPlanning(job, command, config, gh, env, ourLogins, run);
+      await runPlanning(job, command, config, gh, env, ourLogins);
       return;
     default: {
       const dispatchable = asDispatchable(command);
@@ -122,7 +120,6 @@ async function runPlanning(
   gh: GitHubGateway,
   env: JobEnv,
   ourLogins: string[],
-  run: RunInfo,
 ): Promise<void> {
   const commentId = job.commentId;
   if (commentId === undefined) return;
@@ -145,8 +142,6 @@ async function runPlanning(
         requester: job.actor,
         request: [command.request, command.details].filter((s) => s !== "").join("\n"),
         defaultBranch: job.repo.defaultBranch,
-        // A run that may follow one cut short: look for what it left before planning again.
-        recovering: run.recovered || run.attempt > 1,
         ...(job.issueData
           ? { issueData: { number: job.issue, isPullRequest: false, ...job.issueData } }
           : {}),
@@ -217,12 +212,7 @@ async function runReview(job: ReviewJob, config: Config, gh: GitHubGateway, env:
  * Runs one job (`id` is its idempotency key); failures the flows could not report themselves are
  * thrown to the queue's log.
  */
-export async function runJob(
-  job: AppJob,
-  env: JobEnv,
-  id: string,
-  run: RunInfo = { attempt: 1, recovered: false },
-): Promise<void> {
+export async function runJob(job: AppJob, env: JobEnv, id: string): Promise<void> {
   const octokit = await env.octokitFor(job.repo.installationId);
   const gh = retryingGateway(createGateway(octokit, { owner: job.repo.owner, repo: job.repo.repo }), {
     ...env.callRetry,
@@ -240,7 +230,7 @@ export async function runJob(
   }
   switch (job.kind) {
     case "command":
-      return runCommand(job, id, loaded.config, gh, env, run);
+      return runCommand(job, id, loaded.config, gh, env);
     case "review":
       return runReview(job, loaded.config, gh, env);
     case "evaluate":

@@ -29,14 +29,6 @@ export interface JobJournal<T> {
   pending(): Job<T>[];
 }
 
-/** How a job comes to run: its attempt, and whether an earlier process accepted it. */
-export interface RunInfo {
-  /** 1 for the first run; more after failures worth retrying. */
-  attempt: number;
-  /** The job was brought back from the journal after a restart ({@link WorkQueue.recover}). */
-  recovered: boolean;
-}
-
 export interface WorkQueueOptions<T> {
   journal?: JobJournal<T>;
   /** Called with every job failure (the job's own reporting comes first; this is for logs). */
@@ -81,7 +73,7 @@ export interface WorkQueue<T> {
 
 /** A queue that runs `run` for each job; see the module comment. */
 export function createWorkQueue<T>(
-  run: (data: T, job: Job<T>, info: RunInfo) => Promise<void>,
+  run: (data: T, job: Job<T>) => Promise<void>,
   options: WorkQueueOptions<T> = {},
 ): WorkQueue<T> {
   const now = options.now ?? (() => performance.now());
@@ -117,12 +109,12 @@ export function createWorkQueue<T>(
     return Math.min(max, Math.max(jittered, least));
   };
 
-  const execute = async (job: Job<T>, recovered: boolean): Promise<void> => {
+  const execute = async (job: Job<T>): Promise<void> => {
     const started = now();
     let outcome: "ok" | "error";
     for (let attempt = 1; ; attempt++) {
       try {
-        await run(job.data, job, { attempt, recovered });
+        await run(job.data, job);
         outcome = "ok";
         break;
       } catch (error) {
@@ -146,11 +138,11 @@ export function createWorkQueue<T>(
     options.onSettled?.(job, (now() - started) / 1000, outcome);
   };
 
-  const schedule = (job: Job<T>, recovered = false): void => {
+  const schedule = (job: Job<T>): void => {
     active.add(job.id);
     depthChanged();
     const previous = tails.get(job.key) ?? Promise.resolve();
-    const tail = previous.then(() => execute(job, recovered));
+    const tail = previous.then(() => execute(job));
     tails.set(job.key, tail);
     void tail.then(() => {
       if (tails.get(job.key) === tail) tails.delete(job.key);
@@ -179,7 +171,7 @@ export function createWorkQueue<T>(
       let n = 0;
       for (const job of options.journal?.pending() ?? []) {
         if (active.has(job.id) || finished.has(job.id)) continue;
-        schedule(job, true);
+        schedule(job);
         n++;
       }
       return n;

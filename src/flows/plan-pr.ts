@@ -106,6 +106,11 @@ function details(lines: readonly string[]): string {
   return `\n\n<details><summary>Details</summary>\n\n\`\`\`text\n${[...shown, ...more].join("\n")}\n\`\`\`\n</details>`;
 }
 
+/** Status comment while the model plans. */
+export function planningStatus(planId: string, commentId: number): string {
+  return renderStatusComment({ planId, state: "planning", requestCommentId: commentId });
+}
+
 /** Status comment once the PR is open and waiting for reviews. */
 export function readyStatus(
   plan: Plan,

@@ -4,16 +4,11 @@
  * the issue saying where things stand.
  *
  * Idempotency and crash recovery: the work is keyed by the triggering comment's id, written as a
- * hidden request marker into the status comment and the PR body, and into the plan commit's
- * message. The status comment is written once, with the outcome (the 👀 reaction is the
- * acknowledgement meanwhile); a run that may follow one cut short (`recovering`: the App's journal
- * brought the job back, or it runs again after a failure) first looks for the plan branch. So a
- * redelivery or a restart completes whatever is missing: an open PR only gets its check run and
- * status refreshed; a branch without a PR gets its PR; nothing committed is planned again. Without
- * the journal, a redelivery after a crash between the commit and the status plans once more and
- * then finds the branch taken by its own earlier commit (the signature), which it completes. The
- * branch is created without force, so two deliveries racing each other cannot both commit: the
- * loser sees a ConflictError and resumes the winner's work.
+ * hidden request marker into the status comment (created before anything else) and the PR body.
+ * A redelivered webhook or a restart after a crash finds the status comment and completes whatever
+ * is missing: an open PR only gets its check run and status refreshed; a branch without a PR gets
+ * its PR; nothing at all is planned again. The branch is created without force, so two deliveries
+ * racing each other cannot both commit: the loser sees a ConflictError and resumes the winner's work.
  */
 import type { Config } from "../config.js";
 import type { Clock } from "../engine/ports.js";
@@ -42,6 +37,7 @@ import {
   planLabels,
   planPrBody,
   planPrTitle,
+  planningStatus,
   readyStatus,
 } from "./plan-pr.js";
 import { planFromIssue, readPlanAt } from "./plan-from-issue.js";
@@ -72,11 +68,6 @@ export interface RequestPlanInput {
   issueData?: Issue;
   /** The repository's default branch from the webhook payload, which saves a request. */
   defaultBranch?: string;
-  /**
-   * An earlier run of this request may have died after committing (a job brought back after a
-   * restart, or run again): look for its branch before planning. Costs two reads, so first runs skip it.
-   */
-  recovering?: boolean;
 }
 
 /** How a /plan ended. Every outcome is also written in the status comment. */
@@ -194,11 +185,8 @@ class RequestPlanRun {
         return this.duplicate(planId, await gh.findPullForBranch(planBranch(planId)));
       // An earlier request of the same words failed before committing: take its comment over.
       this.statusComment = earlier;
-      if (input.recovering && !earlier) {
-        const resumed = await this.resume(planId);
-        if (resumed) return resumed;
-      }
     }
+    await this.say(planningStatus(planId, input.commentId));
 
     const base = await this.baseBranch();
     const started = this.deps.clock?.now();

@@ -29,14 +29,20 @@ function planRequests(log: readonly string[]): string[] {
 }
 
 const isReaction = (line: string) => /^POST \/issues\/comments\/\d+\/reactions$/.test(line);
-/** The requests in order, but for the 👀 reaction, which the webhook handler sends alongside the job. */
-const inOrder = (lines: readonly string[]) => lines.filter((line) => !isReaction(line));
+/**
+ * The requests in order, but for the 👀 reaction, which the webhook handler sends alongside the
+ * job; comment ids as `<id>`.
+ */
+const inOrder = (lines: readonly string[]) =>
+  lines.filter((line) => !isReaction(line)).map((line) => line.replace(/comments\/\d+$/, "comments/<id>"));
 
 /** A /plan's requests once the token is cached and the config read, the 👀 reaction left out. */
 const STEADY_PLAN = [
   "GET /collaborators/alice/permission",
   // Finds an earlier answer to this comment (idempotency) and the thread for the model.
   "GET /issues/42/comments",
+  // The status comment, first: the request's record on GitHub while the model plans.
+  "POST /issues/42/comments",
   // The default branch's head and tree in one read (the payload names the branch).
   "GET /commits",
   "POST /git/trees",
@@ -45,8 +51,8 @@ const STEADY_PLAN = [
   "POST /pulls",
   "POST /issues/100/labels",
   "POST /check-runs",
-  // The one status comment, written with the outcome.
-  "POST /issues/42/comments",
+  // The status comment again, now with the PR's link.
+  "PATCH /issues/comments/<id>",
 ];
 
 describe("/plan on an issue", () => {
@@ -116,7 +122,7 @@ describe("/plan on an issue", () => {
 });
 
 describe("the requests of a /plan in steady state", () => {
-  it("needs 12 in a repository with its own config once the token is cached, 11 when the owner asks", async () => {
+  it("needs 13 in a repository with its own config once the token is cached, 12 when the owner asks", async () => {
     await start(3, { ...REPO_FILES, ".github/planwright.yml": "who_can_command: write\n" });
     h.model.enqueue(submitPlan(planAnswer()), submitPlan(planAnswer()), submitPlan(planAnswer()));
     await h.settle("issue_comment", commentPayload("/plan add 2FA", ALICE));
@@ -133,7 +139,7 @@ describe("the requests of a /plan in steady state", () => {
       ...STEADY_PLAN.map(at43),
     ]);
     expect(counted.filter(isReaction)).toHaveLength(1);
-    expect(counted).toHaveLength(12);
+    expect(counted).toHaveLength(13);
 
     // The repository's owner (a user account) has admin permission: nothing to ask, on an issue of
     // their own (another author's words would still need their author's permission for the model).
@@ -144,7 +150,7 @@ describe("the requests of a /plan in steady state", () => {
     await h.settle("issue_comment", byOwnerPayload);
     const byOwner = planRequests(h.github.log);
     expect(byOwner.filter((line) => line.includes("/collaborators/"))).toEqual([]);
-    expect(byOwner).toHaveLength(11);
+    expect(byOwner).toHaveLength(12);
     expect(h.github.pulls.map((pull) => pull.head)).toEqual([
       "planwright/42-add-2fa",
       "planwright/43-add-2fa",

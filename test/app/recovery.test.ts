@@ -9,6 +9,7 @@ import type { AppJob } from "../../src/app/jobs.js";
 import { createMetrics } from "../../src/app/metrics.js";
 import { onIssueComment } from "../../src/app/on-issue-comment.js";
 import { createFileJournal, createWorkQueue } from "../../src/app/work-queue.js";
+import { requestMarker, statusMarker } from "../../src/flows/markers.js";
 import { completePlan } from "../../src/llm/planner.js";
 import { planToYaml } from "../../src/llm/plan-yaml.js";
 import { BOT, INSTALLATION, newProbot, startHarness, testModel, type Harness } from "./app-harness.js";
@@ -46,9 +47,9 @@ describe("a process that dies mid-way", () => {
     await onIssueComment(dying)(
       new Context(event, octokit, h.probot.log) as Context<"issue_comment.created">,
     );
-    // What it got done before dying: the plan committed on its branch (the status comment is
-    // written only with the outcome, so there is none yet: the 👀 reaction is all the issue shows).
+    // What it got done before dying: the status comment, and the plan committed on its branch.
     const commentId = (payload["comment"] as { id: number }).id;
+    h.github.comment(42, `${statusMarker(PLAN_ID)}\n${requestMarker(commentId)}\nPlanning…`, BOT);
     const yaml = planToYaml(
       completePlan(planAnswer(), {
         id: PLAN_ID,
