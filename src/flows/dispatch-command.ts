@@ -1,7 +1,8 @@
 /**
  * The commands that hand a plan to the Action: `/execute`, `/continue`, `/retry [task]`,
  * `/skip <task>` and `/rollback [task]` dispatch the execution workflow (from the default branch,
- * never the PR's) with `{command, pr, plan, plan-blob, task}`; `/cancel` cancels its running run;
+ * never the PR's) with `{command, pr, plan, plan-blob, task}`; `/cancel` cancels the PR's active
+ * runs (told apart by their titles, see {@link runsOfPull});
  * `/status` refreshes the status comment. The caller has checked the actor's permission; execution
  * commands re-check the approval here, from GitHub's own state, right before dispatching (the
  * Action checks it once more before running anything).
@@ -12,7 +13,7 @@
  */
 import type { Config } from "../config.js";
 import { failureClassOf, messageOf, type FailureClass } from "../errors.js";
-import type { CheckRun, GitHubGateway, IssueComment, PullRequest } from "../github/gateway.js";
+import type { CheckRun, GitHubGateway, IssueComment, PullRequest, WorkflowRun } from "../github/gateway.js";
 import { alreadyAnswered, findStatusMarker } from "./markers.js";
 import type { Command } from "./parse-command.js";
 import { PLAN_CHECK, planBranch, planFilePath, planIdOfBranch } from "./plan-pr.js";
@@ -80,6 +81,35 @@ export type DispatchCommandOutcome =
 const NEEDS_APPROVAL = new Set(["execute", "continue", "retry", "skip"]);
 /** Workflow run statuses that mean "not finished". */
 const ACTIVE = new Set(["queued", "in_progress", "waiting", "requested", "pending"]);
+
+/** Whether a run's title names pull request `pr` as `#pr` (not `#pr0`). */
+export function titleNamesPull(title: string, pr: number): boolean {
+  return new RegExp(`#${pr}(?!\\d)`).test(title);
+}
+
+/**
+ * Which of the active dispatched `runs` serve PR `pr`, or why none can be cancelled. Runs are
+ * dispatched on the default branch, so only their title tells them apart: the shipped workflow's
+ * `run-name` is `planwright <command> #<pr>`, which the runs API returns as `display_title`. Runs
+ * whose title names no PR at all (a workflow file without that `run-name`) are the fallback: the one
+ * such run is cancelled, several are refused with their links rather than guessed.
+ */
+export function runsOfPull(
+  runs: readonly WorkflowRun[],
+  pr: number,
+): { cancel: WorkflowRun[] } | { refuse: string; ambiguous?: true } {
+  const serving = runs.filter((run) => titleNamesPull(run.displayTitle, pr));
+  if (serving.length > 0) return { cancel: serving };
+  if (runs.length === 0) return { refuse: "no Planwright run is active" };
+  const untitled = runs.filter((run) => !/#\d/.test(run.displayTitle));
+  if (untitled.length === 0) return { refuse: `no active Planwright run is for #${pr}` };
+  if (untitled.length === 1) return { cancel: untitled };
+  const links = untitled.map((run) => run.htmlUrl).join(", ");
+  return {
+    refuse: `${untitled.length} Planwright runs are active and their titles name no pull request (give the workflow the run-name of the shipped one); cancel the right one: ${links}`,
+    ambiguous: true,
+  };
+}
 
 /**
  * The plan's state as the `planwright` check run on the head shows it. The App's own check runs
@@ -155,33 +185,28 @@ export async function dispatchCommand(
 
     const workflow = deps.config.execution.workflow;
     if (kind === "cancel") {
-      const runs = (await gh.listWorkflowRuns(workflow)).filter(
+      const active = (await gh.listWorkflowRuns(workflow)).filter(
         (run) => ACTIVE.has(run.status) && run.event === "workflow_dispatch",
       );
-      if (runs.length > 1) {
-        // Runs are dispatched on the default branch: nothing on a run says which PR it serves.
-        const links = runs.map((run) => run.htmlUrl).join(", ");
-        return await refuse(
-          "executing",
-          `${runs.length} Planwright runs are active; cancel the right one: ${links}`,
-        );
+      const choice = runsOfPull(active, pull.number);
+      if ("refuse" in choice) {
+        // Runs that cannot be told apart may include this PR's; otherwise none of them is its run.
+        const state = choice.ambiguous
+          ? "executing"
+          : stateOf(await gh.findCheckRun(pull.headSha, PLAN_CHECK));
+        return await refuse(state, choice.refuse);
       }
-      const run = runs[0];
-      if (!run) {
-        const state = stateOf(await gh.findCheckRun(pull.headSha, PLAN_CHECK));
-        return await refuse(state, "no Planwright run is active");
-      }
-      await gh.cancelWorkflowRun(run.id);
+      for (const run of choice.cancel) await gh.cancelWorkflowRun(run.id);
       await answer({
         state: "failed",
         failure: { reason: `cancelled by @${input.actor}` },
-        runUrl: run.htmlUrl,
+        ...(choice.cancel[0] ? { runUrl: choice.cancel[0].htmlUrl } : {}),
         next: [
           { command: "/execute", does: "execute again (done tasks are kept)" },
           { command: "/rollback", does: "revert what was done" },
         ],
       });
-      return { status: "cancelled", planId, runs: [run.id] };
+      return { status: "cancelled", planId, runs: choice.cancel.map((run) => run.id) };
     }
 
     const approval = await deps.checkApproval(pull);

@@ -118,6 +118,57 @@ describe("execution commands on the plan PR", () => {
     h.done();
   });
 
+  it("/cancel cancels only the runs whose title names this PR, not another plan's", async () => {
+    const run = (id: number, title: string, status = "in_progress") => ({
+      id,
+      status,
+      conclusion: null,
+      head_branch: "main",
+      event: "workflow_dispatch",
+      html_url: `https://github.com/o/r/actions/runs/${id}`,
+      created_at: "2026-01-01T00:00:00Z",
+      display_title: title,
+    });
+    // Another plan's run only: nothing of this PR to cancel, and it is left alone.
+    h.github.runs.push(run(80, `planwright execute #${pull.number}0`));
+    await command("/cancel");
+    expect(h.github.cancelled).toEqual([]);
+    expect(statusOn(pull.number)!.body).toMatch(
+      new RegExp(`Awaiting approval[\\s\\S]*no active Planwright run is for \\\\?#${pull.number}`),
+    );
+
+    h.github.runs.push(
+      run(81, `planwright execute #${pull.number}`),
+      run(82, `planwright rollback #${pull.number}`, "queued"),
+      run(83, `planwright execute #${pull.number}`, "completed"),
+    );
+    await command("/cancel");
+    expect(h.github.cancelled).toEqual([81, 82]);
+    expect(statusOn(pull.number)!.body).toMatch(/cancelled by @\u200b?alice/);
+    h.done();
+  });
+
+  it("/cancel with several runs whose titles name no PR (an older workflow file) refuses with their links", async () => {
+    for (const id of [91, 92]) {
+      h.github.runs.push({
+        id,
+        status: "in_progress",
+        conclusion: null,
+        head_branch: "main",
+        event: "workflow_dispatch",
+        html_url: `https://github.com/o/r/actions/runs/${id}`,
+        created_at: "2026-01-01T00:00:00Z",
+        display_title: "planwright",
+      });
+    }
+    await command("/cancel");
+    expect(h.github.cancelled).toEqual([]);
+    const body = statusOn(pull.number)!.body;
+    expect(body).toMatch(/2 Planwright runs are active and their titles name no pull request/);
+    expect(body).toContain("actions/runs/91");
+    h.done();
+  });
+
   it("/status shows the approvals without dispatching", async () => {
     approve();
     await command("/status");
