@@ -75,9 +75,12 @@ function httpsPush(
   root: string,
   originUrl: string,
   token: string,
-): (remote: string, branch: string, expectedRemoteHead: string) => Promise<void> {
-  return (remote, branch, expectedRemoteHead) =>
-    pushWithToken(root, remote === "origin" ? originUrl : remote, branch, token, { expectedRemoteHead });
+): (remote: string, branch: string, expectedRemoteHead: string, sha?: string) => Promise<void> {
+  return (remote, branch, expectedRemoteHead, sha) =>
+    pushWithToken(root, remote === "origin" ? originUrl : remote, branch, token, {
+      expectedRemoteHead,
+      ...(sha ? { sha } : {}),
+    });
 }
 
 /** Entry point of the bundle (main and post step). Never throws. */

@@ -290,10 +290,11 @@ export function withApplyCheck(workspace: Workspace, options: PushGuardOptions):
     resetHard: (sha) => workspace.resetHard(sha),
     worktree: (rev) => workspace.worktree(rev),
     cherryPick: (sha) => workspace.cherryPick(sha),
-    async push(remote, branch) {
-      const head = await workspace.head();
-      await verifyCommitRange(workspace, { ...options, base: verified, head });
-      await workspace.push(remote, branch);
+    async push(remote, branch, sha) {
+      const chain = await verifyCommitRange(workspace, { ...options, base: verified, head: sha ?? "HEAD" });
+      const head = chain.at(-1) ?? verified;
+      // the commit checked is the commit pushed, whatever HEAD says by now
+      await workspace.push(remote, branch, head);
       verified = head;
     },
   };

@@ -83,8 +83,11 @@ export interface Workspace {
   worktree(rev: string): Promise<Workspace & { dispose(): Promise<void> }>;
   /** Applies a commit made in a worktree on top of HEAD; throws ConflictError (after aborting) on conflict. */
   cherryPick(sha: string): Promise<string>;
-  /** Pushes HEAD to `remote`'s `branch`; throws ConflictError on a non-fast-forward. Never forces. */
-  push(remote: string, branch: string): Promise<void>;
+  /**
+   * Pushes `sha` (HEAD when absent) to `remote`'s `branch`; throws ConflictError on a
+   * non-fast-forward. Never forces.
+   */
+  push(remote: string, branch: string, sha?: string): Promise<void>;
   /** Describes one commit for apply-time verification; pushes are refused when a workspace lacks it. */
   inspectCommit?(sha: string): Promise<CommitInspection>;
 }

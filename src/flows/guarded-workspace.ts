@@ -25,9 +25,9 @@ export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
     resetHard: (sha) => ws.resetHard(sha),
     worktree: (rev) => ws.worktree(rev),
     cherryPick: (sha) => ws.cherryPick(sha),
-    async push(remote, branch) {
+    async push(remote, branch, sha) {
       if (deps.push) {
-        await deps.push(remote, branch, expected);
+        await deps.push(remote, branch, expected, sha);
       } else {
         const seen =
           (await ws.git(["ls-remote", "--", remote, `refs/heads/${branch}`])).stdout.split(/\s/)[0] ?? "";
@@ -36,9 +36,9 @@ export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
             `the remote branch ${branch} moved to ${seen.slice(0, 7) || "nothing"} while we built on ${expected.slice(0, 7)}; nothing was pushed`,
           );
         }
-        await ws.push(remote, branch);
+        await ws.push(remote, branch, sha);
       }
-      expected = await ws.head();
+      expected = sha ?? (await ws.head());
     },
   };
   // the engine's apply-time check reads commits through this optional port method

@@ -35,11 +35,12 @@ export interface PlanFlowDeps {
    */
   forkRemote?: string;
   /**
-   * Pushes HEAD to the branch only while the remote branch is at `expectedRemoteHead` (checked by
-   * the server, e.g. pushWithToken's lease); the credential seam. Without it: the workspace's own
-   * push after an `ls-remote` check.
+   * Pushes `sha` (the commit the apply-time check verified; HEAD when absent) to the branch only
+   * while the remote branch is at `expectedRemoteHead` (checked by the server, e.g.
+   * pushWithToken's lease); the credential seam. Without it: the workspace's own push after an
+   * `ls-remote` check.
    */
-  push?: (remote: string, branch: string, expectedRemoteHead: string) => Promise<void>;
+  push?: (remote: string, branch: string, expectedRemoteHead: string, sha?: string) => Promise<void>;
   /** Link for check runs (the workflow run) and the commit URL prefix for tables. */
   detailsUrl?: string;
   commitUrl?: string;

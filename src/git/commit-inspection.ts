@@ -5,43 +5,32 @@
  */
 import type { CommitFileChange, CommitInspection } from "../engine/ports.js";
 import { PlanwrightError } from "../errors.js";
-import type { GitResult } from "./run-git.js";
+import type { ObjectReader } from "./object-reader.js";
 import { parseTrailers } from "./trailers.js";
 
-/** Runs one git command in the repository being inspected. */
-export type GitRunner = (args: readonly string[], options?: { input?: string }) => Promise<GitResult>;
-
-/** The tree of no files: the "parent" of a root commit. */
-const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
-const STATUSES = new Set(["A", "M", "D", "T"]);
+const TREE_MODE = "040000";
+const GITLINK_MODE = "160000";
+const NO_MODE = "000000";
+/**
+ * Blobs up to this size are read (and hashed) to learn their size, so a forged size cannot slip
+ * under the caps; a larger one keeps the size git claims, which any sane cap refuses anyway.
+ */
+const VERIFIED_BLOB_BYTES = 64 * 1024 * 1024;
 
 /**
  * Describes commit `rev` against its first parent. Replace refs and grafts are ignored (untrusted
- * code could have written them to make a commit look like another): parents, tree and message come
- * from the raw commit object, which is what a push sends.
+ * code could have written them to make a commit look like another): parents, trees and message
+ * come from the raw objects, which is what a push sends. The trees are compared here, descending
+ * only into subtrees whose ids differ, so the check costs no new process per commit.
  */
-export async function inspectCommit(git: GitRunner, rev: string): Promise<CommitInspection> {
-  const real = (args: readonly string[], options?: { input?: string }) =>
-    git(["--no-replace-objects", ...args], options);
-  const sha = (
-    await real(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`])
-  ).stdout.trim();
-  const { parents, message } = parseCommitObject((await real(["cat-file", "commit", sha])).stdout);
-  const base = parents[0] ?? EMPTY_TREE;
-  const raw = await real([
-    "diff-tree",
-    "-r",
-    "-z",
-    "--no-renames",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--raw",
-    base,
-    sha,
-  ]);
-  const entries = parseRawDiff(raw.stdout);
-  const blobs = entries.filter((e) => e.status !== "D" && e.newMode !== "160000").map((e) => e.newSha);
-  const sizes = await blobSizes(real, blobs);
+export async function inspectCommit(reader: ObjectReader, rev: string): Promise<CommitInspection> {
+  const object = await reader.read(`${rev}^{commit}`);
+  if (!object || object.type !== "commit") throw new PlanwrightError("usage", `no such commit: ${rev}`);
+  const { sha } = object;
+  const { parents, message, tree } = parseCommitObject(object.content.toString("utf8"));
+  const hashBytes = sha.length / 2;
+  const parentTree = parents[0] === undefined ? undefined : await treeOf(reader, parents[0]);
+  const entries = await diffTrees(reader, hashBytes, parentTree, tree, "");
   const changes: CommitFileChange[] = [];
   for (const e of entries) {
     const change: CommitFileChange = {
@@ -49,23 +38,146 @@ export async function inspectCommit(git: GitRunner, rev: string): Promise<Commit
       status: e.status,
       oldMode: e.oldMode,
       newMode: e.newMode,
-      size: e.status === "D" || e.newMode === "160000" ? 0 : (sizes.get(e.newSha) ?? 0),
+      size: 0,
     };
-    if (e.newMode === "120000") change.linkTarget = (await real(["cat-file", "blob", e.newSha])).stdout;
+    if (e.status !== "D" && e.newMode !== GITLINK_MODE) {
+      const claimed = (await reader.info(e.newSha))?.size;
+      if (claimed === undefined) throw new PlanwrightError("internal", `cannot read ${e.path} (${e.newSha})`);
+      change.size = claimed;
+      if (claimed <= VERIFIED_BLOB_BYTES) {
+        // the content is hashed on the way in, so its length is the real size
+        const blob = await reader.read(e.newSha);
+        if (!blob) throw new PlanwrightError("internal", `cannot read ${e.path} (${e.newSha})`);
+        change.size = blob.content.length;
+        if (e.newMode === "120000") change.linkTarget = blob.content.toString("utf8");
+      }
+    }
     changes.push(change);
   }
   return { sha, parents, trailers: trailersOf(message), changes };
 }
 
+async function treeOf(reader: ObjectReader, commit: string): Promise<string> {
+  const object = await reader.read(commit);
+  if (!object || object.type !== "commit")
+    throw new PlanwrightError("internal", `cannot read commit ${commit}`);
+  return parseCommitObject(object.content.toString("utf8")).tree;
+}
+
+interface TreeEntry {
+  mode: string;
+  name: string;
+  sha: string;
+}
+
+/** Entries of a raw tree object: `<mode> <name>\0<binary id>` records, in git's order. */
+export function parseTree(content: Buffer, hashBytes: number): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  let at = 0;
+  while (at < content.length) {
+    const space = content.indexOf(32, at);
+    const nul = content.indexOf(0, space + 1);
+    if (space === -1 || nul === -1 || nul + 1 + hashBytes > content.length) {
+      throw new PlanwrightError("internal", "malformed tree object");
+    }
+    const mode = content.subarray(at, space).toString("latin1").padStart(6, "0");
+    const name = content.subarray(space + 1, nul).toString("utf8");
+    const sha = content.subarray(nul + 1, nul + 1 + hashBytes).toString("hex");
+    entries.push({ mode, name, sha });
+    at = nul + 1 + hashBytes;
+  }
+  return entries;
+}
+
+async function readTree(
+  reader: ObjectReader,
+  sha: string | undefined,
+  hashBytes: number,
+): Promise<TreeEntry[]> {
+  if (sha === undefined) return [];
+  const object = await reader.read(sha);
+  if (!object || object.type !== "tree") throw new PlanwrightError("internal", `cannot read tree ${sha}`);
+  return parseTree(object.content, hashBytes);
+}
+
+/** git's tree order: a subtree sorts as if its name ended in "/". */
+function sortKey(entry: TreeEntry): string {
+  return entry.mode === TREE_MODE ? `${entry.name}/` : entry.name;
+}
+
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** What `git diff-tree -r --no-renames --raw` reports between two trees, in the same order. */
+async function diffTrees(
+  reader: ObjectReader,
+  hashBytes: number,
+  oldTree: string | undefined,
+  newTree: string | undefined,
+  prefix: string,
+): Promise<RawEntry[]> {
+  if (oldTree === newTree) return [];
+  const [before, after] = await Promise.all([
+    readTree(reader, oldTree, hashBytes),
+    readTree(reader, newTree, hashBytes),
+  ]);
+  const out: RawEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const a = before[i];
+    const b = after[j];
+    const order = !a ? 1 : !b ? -1 : compareKeys(sortKey(a), sortKey(b));
+    if (order < 0 && a) {
+      out.push(...(await removed(reader, hashBytes, a, prefix)));
+      i++;
+    } else if (order > 0 && b) {
+      out.push(...(await added(reader, hashBytes, b, prefix)));
+      j++;
+    } else if (a && b) {
+      i++;
+      j++;
+      if (a.sha === b.sha && a.mode === b.mode) continue;
+      const path = prefix + a.name;
+      if (a.mode === TREE_MODE) {
+        out.push(...(await diffTrees(reader, hashBytes, a.sha, b.sha, `${path}/`)));
+        continue;
+      }
+      const status = fileType(a.mode) === fileType(b.mode) ? "M" : "T";
+      out.push({ oldMode: a.mode, newMode: b.mode, newSha: b.sha, status, path });
+    }
+  }
+  return out;
+}
+
+async function removed(reader: ObjectReader, hashBytes: number, e: TreeEntry, prefix: string) {
+  const path = prefix + e.name;
+  if (e.mode === TREE_MODE) return diffTrees(reader, hashBytes, e.sha, undefined, `${path}/`);
+  const zero = "0".repeat(hashBytes * 2);
+  return [{ oldMode: e.mode, newMode: NO_MODE, newSha: zero, status: "D" as const, path }];
+}
+
+async function added(reader: ObjectReader, hashBytes: number, e: TreeEntry, prefix: string) {
+  const path = prefix + e.name;
+  if (e.mode === TREE_MODE) return diffTrees(reader, hashBytes, undefined, e.sha, `${path}/`);
+  return [{ oldMode: NO_MODE, newMode: e.mode, newSha: e.sha, status: "A" as const, path }];
+}
+
+/** Regular file, symbolic link or submodule: a change between them is a type change. */
+function fileType(mode: string): string {
+  return mode === "120000" ? "link" : mode === GITLINK_MODE ? "gitlink" : "file";
+}
+
 /** Parents and message of a raw commit object (`git cat-file commit`). */
-export function parseCommitObject(text: string): { parents: string[]; message: string } {
+export function parseCommitObject(text: string): { tree: string; parents: string[]; message: string } {
   const split = text.indexOf("\n\n");
-  const header = split === -1 ? text : text.slice(0, split);
-  const parents = header
-    .split("\n")
-    .filter((line) => line.startsWith("parent "))
-    .map((line) => line.slice("parent ".length).trim());
-  return { parents, message: split === -1 ? "" : text.slice(split + 2) };
+  const lines = (split === -1 ? text : text.slice(0, split)).split("\n");
+  const field = (name: string) =>
+    lines.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1).trim());
+  const tree = field("tree")[0];
+  if (tree === undefined) throw new PlanwrightError("internal", "malformed commit object: no tree");
+  return { tree, parents: field("parent"), message: split === -1 ? "" : text.slice(split + 2) };
 }
 
 /** The trailers of a message: its last paragraph when every line of it is `Key: value`. */
@@ -77,42 +189,11 @@ export function trailersOf(message: string): Record<string, string> {
   return parseTrailers(lines.join("\n"));
 }
 
+/** One changed path, as `git diff-tree -r --raw` describes it. */
 interface RawEntry {
   oldMode: string;
   newMode: string;
   newSha: string;
   status: CommitFileChange["status"];
   path: string;
-}
-
-/** Parses `git diff-tree -r -z --raw` output: `:old new oldsha newsha S\0path\0` records. */
-export function parseRawDiff(output: string): RawEntry[] {
-  const fields = output.split("\0");
-  const entries: RawEntry[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const meta = fields[i] ?? "";
-    const path = fields[i + 1] ?? "";
-    if (meta === "" && path === "") break;
-    const [oldMode = "", newMode = "", , newSha = "", status = ""] = meta.replace(/^:/, "").split(" ");
-    const letter = status.charAt(0);
-    if (!STATUSES.has(letter)) {
-      throw new PlanwrightError("internal", `unexpected change ${JSON.stringify(status)} for ${path}`);
-    }
-    entries.push({ oldMode, newMode, newSha, status: letter as RawEntry["status"], path });
-  }
-  return entries;
-}
-
-async function blobSizes(git: GitRunner, shas: string[]): Promise<Map<string, number>> {
-  const sizes = new Map<string, number>();
-  const unique = [...new Set(shas)];
-  if (unique.length === 0) return sizes;
-  const out = await git(["cat-file", "--batch-check=%(objectname) %(objectsize)"], {
-    input: unique.join("\n") + "\n",
-  });
-  for (const line of out.stdout.split("\n")) {
-    const [name, size] = line.split(" ");
-    if (name && size && /^\d+$/.test(size)) sizes.set(name, Number(size));
-  }
-  return sizes;
 }

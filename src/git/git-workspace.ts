@@ -3,7 +3,7 @@
  * working copy as it was: conflicts abort the revert or cherry-pick before we report them, and
  * nothing is ever force-pushed.
  */
-import { mkdtemp, rm, stat, unlink } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { CommitInspection, CommitRequest, HistoryCommit, Workspace } from "../engine/ports.js";
@@ -11,6 +11,7 @@ import { ConflictError, PlanwrightError, UsageError } from "../errors.js";
 import { DEFAULT_IDENTITY, GitCommandError, runGit, type GitIdentity, type GitResult } from "./run-git.js";
 import { parseStatusPaths, pushRejectionReason } from "./porcelain.js";
 import { inspectCommit } from "./commit-inspection.js";
+import { ObjectReader } from "./object-reader.js";
 import { LOG_FORMAT, formatCommitMessage, parseLog } from "./trailers.js";
 
 export interface WorkspaceOptions {
@@ -35,10 +36,19 @@ export class GitWorkspace implements Workspace {
   readonly identity: GitIdentity;
   /** Operations on one working tree are serialised: git's index lock admits one writer. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Object reads through long-running `cat-file` processes: no process per read. */
+  private readonly objects: ObjectReader;
+  private tidied: Promise<void> | undefined;
+  /**
+   * Worktree adds and removals queue behind each other (git reads every worktree's admin folder
+   * while adding one, and a half-made folder makes it fail) but not behind this tree's own work.
+   */
+  private worktreeQueue: Promise<unknown> = Promise.resolve();
 
   constructor(root: string, options: WorkspaceOptions = {}) {
     this.root = root;
     this.identity = options.identity ?? DEFAULT_IDENTITY;
+    this.objects = new ObjectReader(root);
   }
 
   /** Runs git in this working tree (after any operation already under way). */
@@ -61,6 +71,12 @@ export class GitWorkspace implements Workspace {
     return (await this.raw(args)).stdout.trim();
   }
 
+  private worktreeAdmin<T>(operation: () => Promise<T>): Promise<T> {
+    const next = this.worktreeQueue.then(operation, operation);
+    this.worktreeQueue = next.catch(() => undefined);
+    return next;
+  }
+
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
     const next = this.queue.then(operation, operation);
     this.queue = next.catch(() => undefined);
@@ -68,7 +84,7 @@ export class GitWorkspace implements Workspace {
   }
 
   head(): Promise<string> {
-    return this.exclusive(() => this.out(["rev-parse", "--verify", "HEAD^{commit}"]));
+    return this.exclusive(() => this.commitId("HEAD"));
   }
 
   gitDir(): Promise<string> {
@@ -121,18 +137,35 @@ export class GitWorkspace implements Workspace {
     return this.exclusive(async () => {
       // -A stages additions, changes and deletions; .gitignore'd files are never staged
       await this.raw(["add", "-A", "--", "."]);
-      const staged = await this.raw(["diff", "--cached", "--quiet", "--no-ext-diff"], { okCodes: [1] });
-      if (staged.code === 0 && !request.allowEmpty) return undefined;
-      await this.commitStaged(formatCommitMessage(request.title, request.body, request.trailers), true);
-      return this.out(["rev-parse", "HEAD"]);
+      const message = formatCommitMessage(request.title, request.body, request.trailers);
+      const result = await this.commitStaged(message, request.allowEmpty ?? false);
+      // git commit ends with status 1 when nothing is staged; anything else has thrown already
+      if (result.code === 1) return undefined;
+      return this.shaOf(result);
     });
   }
 
-  /** Commits the index with `message`; hooks are skipped because the engine verifies on its own. */
-  private async commitStaged(message: string, allowEmpty: boolean): Promise<void> {
-    const args = ["commit", "--quiet", "--no-verify", "--cleanup=whitespace", "-F", "-"];
+  /**
+   * Commits the index with `message`; hooks are skipped because the engine verifies on its own.
+   * Resolves with status 1 (instead of throwing) when nothing is staged and `allowEmpty` is off.
+   */
+  private async commitStaged(message: string, allowEmpty: boolean): Promise<GitResult> {
+    // full ids in git's summary line spare a rev-parse per commit
+    const args = ["-c", "core.abbrev=no", "commit", "--no-verify", "--cleanup=whitespace", "-F", "-"];
     if (allowEmpty) args.push("--allow-empty");
-    await this.raw(args, { input: message });
+    const result = await this.raw(args, { input: message, okCodes: allowEmpty ? [] : [1] });
+    if (result.code === 1) {
+      // make sure status 1 meant "nothing to commit" and not a failure of another kind
+      const staged = await this.raw(["diff", "--cached", "--quiet", "--no-ext-diff"], { okCodes: [1] });
+      if (staged.code !== 0) throw new GitCommandError(args, result);
+    }
+    return result;
+  }
+
+  /** The commit id git printed in its `[branch <id>] title` summary, or HEAD's when it printed none. */
+  private async shaOf(result: GitResult): Promise<string> {
+    const printed = /^\[[^\n]*? ([0-9a-f]{40}|[0-9a-f]{64})\] /.exec(result.stdout)?.[1];
+    return printed ?? this.out(["rev-parse", "HEAD"]);
   }
 
   /**
@@ -169,10 +202,10 @@ export class GitWorkspace implements Workspace {
         throw conflictOr(error, `reverting ${short(target)} conflicts with later changes`, files);
       }
       const body = `This reverts commit ${target}.`;
-      await this.commitStaged(formatCommitMessage(title, body, trailers), true);
+      const result = await this.commitStaged(formatCommitMessage(title, body, trailers), true);
       // the sequencer state of --no-commit is done with once the commit exists
       await this.raw(["revert", "--quit"]).catch(() => undefined);
-      return this.out(["rev-parse", "HEAD"]);
+      return this.shaOf(result);
     });
   }
 
@@ -184,35 +217,50 @@ export class GitWorkspace implements Workspace {
     });
   }
 
-  worktree(rev: string): Promise<DisposableWorkspace> {
-    return this.exclusive(async () => {
-      const target = await this.verifyCommit(rev);
-      const parent = await mkdtemp(join(tmpdir(), "planwright-wt-"));
-      const path = join(parent, "tree");
-      try {
-        await this.raw(["worktree", "add", "--quiet", "--detach", path, target]);
-      } catch (error) {
-        await rm(parent, { recursive: true, force: true });
-        throw error;
-      }
-      const child = new GitWorkspace(path, { identity: this.identity }) as DisposableWorkspace;
-      let disposed = false;
-      child.dispose = async () => {
-        if (disposed) return;
-        disposed = true;
-        await this.git(["worktree", "remove", "--force", "--force", path]).catch(() => undefined);
-        await rm(parent, { recursive: true, force: true });
-        await this.git(["worktree", "prune"]).catch(() => undefined);
-      };
-      return child;
-    });
+  /**
+   * A linked worktree at `rev`, detached. Adding and removing one never touches this tree's index,
+   * so it runs beside this tree's operations instead of queueing behind them: parallel tasks do
+   * not wait for each other's landings to start. Git names each worktree's admin folder with an
+   * atomic mkdir, so concurrent adds do not collide.
+   */
+  async worktree(rev: string): Promise<DisposableWorkspace> {
+    await this.tidyWorktrees();
+    const target = await this.commitId(rev);
+    const parent = await mkdtemp(join(tmpdir(), "planwright-wt-"));
+    const path = join(parent, "tree");
+    try {
+      await this.worktreeAdmin(() => this.raw(["worktree", "add", "--quiet", "--detach", path, target]));
+    } catch (error) {
+      await rm(parent, { recursive: true, force: true });
+      throw error;
+    }
+    const child = new GitWorkspace(path, { identity: this.identity }) as DisposableWorkspace;
+    let disposed = false;
+    child.dispose = async () => {
+      if (disposed) return;
+      disposed = true;
+      child.objects.close();
+      // `worktree remove` deletes its admin folder too; prune only tidies up after a failed removal
+      const removed = await this.worktreeAdmin(() =>
+        this.raw(["worktree", "remove", "--force", "--force", path]),
+      ).then(
+        () => true,
+        () => false,
+      );
+      await rm(parent, { recursive: true, force: true });
+      if (!removed) await this.worktreeAdmin(() => this.raw(["worktree", "prune"])).catch(() => undefined);
+    };
+    return child;
   }
 
   cherryPick(sha: string): Promise<string> {
     return this.exclusive(async () => {
-      const target = await this.verifyCommit(sha);
+      const target = await this.commitId(sha);
+      let result: GitResult;
       try {
-        await this.raw([
+        result = await this.raw([
+          "-c",
+          "core.abbrev=no",
           "cherry-pick",
           "--allow-empty",
           "--keep-redundant-commits",
@@ -224,14 +272,14 @@ export class GitWorkspace implements Workspace {
         await this.raw(["cherry-pick", "--abort"]).catch(() => this.raw(["reset", "--quiet", "--merge"]));
         throw conflictOr(error, `applying ${short(target)} conflicts with the branch`, files);
       }
-      return this.out(["rev-parse", "HEAD"]);
+      return this.shaOf(result);
     });
   }
 
-  push(remote: string, branch: string): Promise<void> {
+  push(remote: string, branch: string, sha?: string): Promise<void> {
     return this.exclusive(async () => {
       try {
-        await this.raw(["push", "--porcelain", "--", remote, `HEAD:refs/heads/${branch}`]);
+        await this.raw(["push", "--porcelain", "--", remote, `${sha ?? "HEAD"}:refs/heads/${branch}`]);
       } catch (error) {
         const rejected =
           error instanceof GitCommandError &&
@@ -246,7 +294,34 @@ export class GitWorkspace implements Workspace {
   }
 
   inspectCommit(sha: string): Promise<CommitInspection> {
-    return this.exclusive(() => inspectCommit((args, options) => this.raw(args, options), sha));
+    return this.exclusive(() => inspectCommit(this.objects, sha));
+  }
+
+  /**
+   * Once per workspace, before its first worktree: a run killed half-way through `worktree add`
+   * leaves an admin folder without `commondir`, which makes every later add fail; such folders
+   * are removed, and worktrees whose folders are gone are pruned.
+   */
+  private tidyWorktrees(): Promise<void> {
+    this.tidied ??= (async () => {
+      const common = await this.out(["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+      const admins = join(common, "worktrees");
+      for (const name of await readdir(admins).catch(() => [] as string[])) {
+        const admin = join(admins, name);
+        const complete = await stat(join(admin, "commondir")).then(
+          () => true,
+          () => false,
+        );
+        if (!complete) await rm(admin, { recursive: true, force: true });
+      }
+      await this.raw(["worktree", "prune"]).catch(() => undefined);
+    })();
+    return this.tidied;
+  }
+
+  /** Ends the object-reading processes (they also end by themselves when idle). */
+  close(): void {
+    this.objects.close();
   }
 
   /** Describes the remote branch's head commit: who moved the branch under us. */
@@ -259,6 +334,13 @@ export class GitWorkspace implements Workspace {
     } catch {
       return "the remote branch has commits this one does not have; fetch it and re-run";
     }
+  }
+
+  /** The full id of commit `rev`, read without starting a process. */
+  private async commitId(rev: string): Promise<string> {
+    const info = await this.objects.info(`${rev}^{commit}`).catch(() => undefined);
+    if (info?.type !== "commit") throw new PlanwrightError("usage", `no such commit: ${rev}`);
+    return info.sha;
   }
 
   private async verifyCommit(rev: string): Promise<string> {
