@@ -21,6 +21,8 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
   /** Settles when each started task has landed or failed, in start order. */
   const landings: Promise<void>[] = [];
   const running = new Set<Promise<void>>();
+  /** Worktree removals, left off the landing path and awaited before the phase ends. */
+  const cleanups: Promise<void>[] = [];
 
   for (;;) {
     if (!run.stop && !run.signal.aborted) {
@@ -35,14 +37,17 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
         }
         started.add(task.id);
         const turn = Promise.all([...landings]).then(() => undefined);
-        const tracked: Promise<void> = runParallelTask(run, task, limit, turn).then(() => {
+        const tracked: Promise<void> = runParallelTask(run, task, limit, turn, cleanups).then(() => {
           running.delete(tracked);
         });
         landings.push(tracked);
         running.add(tracked);
       }
     }
-    if (running.size === 0) return;
+    if (running.size === 0) {
+      await Promise.all(cleanups);
+      return;
+    }
     await Promise.race(running);
   }
 }
@@ -53,6 +58,7 @@ async function runParallelTask(
   task: Task,
   limit: ReturnType<typeof pLimit>,
   turn: Promise<void>,
+  cleanups: Promise<void>[],
 ): Promise<void> {
   const { workspace, clock } = run;
   const report = run.reports.get(task.id);
@@ -73,8 +79,9 @@ async function runParallelTask(
         try {
           return await runTask(run.taskContext(task, tree), () => tree.commit(run.commitRequest(task)));
         } finally {
-          // the commit stays in the shared object store after its worktree is gone
-          await tree.dispose();
+          // the commit stays in the shared object store after its worktree is gone, so the
+          // removal need not hold up this task's landing or the next task's start
+          cleanups.push(tree.dispose().catch(() => undefined));
         }
       });
     } catch (error) {
