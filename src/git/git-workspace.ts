@@ -27,6 +27,9 @@ export interface WorkspaceOptions {
 const LOCAL_HARDENING = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
 const REMOTE_COMMANDS = new Set(["push", "fetch", "ls-remote"]);
 
+/** git's `[branch <full id>] title` line after each commit it makes (with `core.abbrev=no`). */
+const SUMMARY_LINE = /^\[[^\n]*? ([0-9a-f]{40}|[0-9a-f]{64})\] /gm;
+
 /** A worktree made by GitWorkspace.worktree(); dispose() removes it. */
 export type DisposableWorkspace = GitWorkspace & { dispose(): Promise<void> };
 
@@ -39,6 +42,7 @@ export class GitWorkspace implements Workspace {
   /** Object reads through long-running `cat-file` processes: no process per read. */
   private readonly objects: ObjectReader;
   private tidied: Promise<void> | undefined;
+  private gitDirPath: Promise<string> | undefined;
   /**
    * Worktree adds and removals queue behind each other (git reads every worktree's admin folder
    * while adding one, and a half-made folder makes it fail) but not behind this tree's own work.
@@ -141,7 +145,7 @@ export class GitWorkspace implements Workspace {
       const result = await this.commitStaged(message, request.allowEmpty ?? false);
       // git commit ends with status 1 when nothing is staged; anything else has thrown already
       if (result.code === 1) return undefined;
-      return this.shaOf(result);
+      return this.commitId("HEAD");
     });
   }
 
@@ -150,8 +154,7 @@ export class GitWorkspace implements Workspace {
    * Resolves with status 1 (instead of throwing) when nothing is staged and `allowEmpty` is off.
    */
   private async commitStaged(message: string, allowEmpty: boolean): Promise<GitResult> {
-    // full ids in git's summary line spare a rev-parse per commit
-    const args = ["-c", "core.abbrev=no", "commit", "--no-verify", "--cleanup=whitespace", "-F", "-"];
+    const args = ["commit", "--quiet", "--no-verify", "--cleanup=whitespace", "-F", "-"];
     if (allowEmpty) args.push("--allow-empty");
     const result = await this.raw(args, { input: message, okCodes: allowEmpty ? [] : [1] });
     if (result.code === 1) {
@@ -164,8 +167,8 @@ export class GitWorkspace implements Workspace {
 
   /** The commit id git printed in its `[branch <id>] title` summary, or HEAD's when it printed none. */
   private async shaOf(result: GitResult): Promise<string> {
-    const printed = /^\[[^\n]*? ([0-9a-f]{40}|[0-9a-f]{64})\] /.exec(result.stdout)?.[1];
-    return printed ?? this.out(["rev-parse", "HEAD"]);
+    const printed = new RegExp(SUMMARY_LINE.source, "m").exec(result.stdout)?.[1];
+    return printed ?? this.commitId("HEAD");
   }
 
   /**
@@ -184,11 +187,25 @@ export class GitWorkspace implements Workspace {
     });
   }
 
-  /** Ends a revert or cherry-pick left half-way, if any. */
+  /**
+   * Forgets a revert or cherry-pick left half-way, if any, without moving HEAD: `--abort` would
+   * return to where a sequence of several commits began and drop the commits that landed since,
+   * which history already counts as done. The caller resets the tree.
+   */
   private async abortSequencer(): Promise<void> {
     for (const sub of ["cherry-pick", "revert"]) {
-      await this.raw([sub, "--abort"]).catch(() => undefined);
+      await this.raw([sub, "--quit"]).catch(() => undefined);
     }
+  }
+
+  /** A sequence left by a killed run must not be resumed or aborted by our next cherry-pick. */
+  private async quitStaleSequence(): Promise<void> {
+    this.gitDirPath ??= this.out(["rev-parse", "--absolute-git-dir"]);
+    const stale = await stat(join(await this.gitDirPath, "sequencer")).then(
+      () => true,
+      () => false,
+    );
+    if (stale) await this.abortSequencer();
   }
 
   revert(sha: string, title: string, trailers: [string, string][]): Promise<string> {
@@ -202,10 +219,10 @@ export class GitWorkspace implements Workspace {
         throw conflictOr(error, `reverting ${short(target)} conflicts with later changes`, files);
       }
       const body = `This reverts commit ${target}.`;
-      const result = await this.commitStaged(formatCommitMessage(title, body, trailers), true);
+      await this.commitStaged(formatCommitMessage(title, body, trailers), true);
       // the sequencer state of --no-commit is done with once the commit exists
       await this.raw(["revert", "--quit"]).catch(() => undefined);
-      return this.shaOf(result);
+      return this.commitId("HEAD");
     });
   }
 
@@ -229,7 +246,10 @@ export class GitWorkspace implements Workspace {
     const parent = await mkdtemp(join(tmpdir(), "planwright-wt-"));
     const path = join(parent, "tree");
     try {
-      await this.worktreeAdmin(() => this.raw(["worktree", "add", "--quiet", "--detach", path, target]));
+      // only the admin folder is made in the queue; the checkout, the slow part, runs beside others
+      await this.worktreeAdmin(() =>
+        this.raw(["worktree", "add", "--quiet", "--no-checkout", "--detach", path, target]),
+      );
     } catch (error) {
       await rm(parent, { recursive: true, force: true });
       throw error;
@@ -250,11 +270,18 @@ export class GitWorkspace implements Workspace {
       await rm(parent, { recursive: true, force: true });
       if (!removed) await this.worktreeAdmin(() => this.raw(["worktree", "prune"])).catch(() => undefined);
     };
+    try {
+      await child.raw(["reset", "--quiet", "--hard", target]);
+    } catch (error) {
+      await child.dispose();
+      throw error;
+    }
     return child;
   }
 
   cherryPick(sha: string): Promise<string> {
     return this.exclusive(async () => {
+      await this.quitStaleSequence();
       const target = await this.commitId(sha);
       let result: GitResult;
       try {
@@ -273,6 +300,42 @@ export class GitWorkspace implements Workspace {
         throw conflictOr(error, `applying ${short(target)} conflicts with the branch`, files);
       }
       return this.shaOf(result);
+    });
+  }
+
+  /**
+   * Applies several worktree commits on top of HEAD in one cherry-pick, in order, and resolves to
+   * the new commits. On a conflict nothing stays applied: the branch is back where it was.
+   */
+  cherryPickAll(shas: readonly string[]): Promise<string[]> {
+    return this.exclusive(async () => {
+      await this.quitStaleSequence();
+      const targets: string[] = [];
+      for (const sha of shas) targets.push(await this.commitId(sha));
+      const before = await this.commitId("HEAD");
+      let result: GitResult;
+      try {
+        result = await this.raw([
+          "-c",
+          "core.abbrev=no",
+          "cherry-pick",
+          "--allow-empty",
+          "--keep-redundant-commits",
+          "--no-rerere-autoupdate",
+          ...targets,
+        ]);
+      } catch (error) {
+        const files = await this.conflictedFiles();
+        // --abort returns to the state before the whole sequence, commits already applied included
+        await this.raw(["cherry-pick", "--abort"]).catch(() =>
+          this.raw(["reset", "--quiet", "--hard", before]),
+        );
+        throw conflictOr(error, `applying ${targets.length} commits conflicts with the branch`, files);
+      }
+      const printed = [...result.stdout.matchAll(SUMMARY_LINE)].map((m) => m[1] ?? "");
+      if (printed.length === targets.length) return printed;
+      const listed = await this.out(["rev-list", "--first-parent", `-n${targets.length}`, "HEAD"]);
+      return listed.split("\n").reverse();
     });
   }
 
@@ -299,8 +362,8 @@ export class GitWorkspace implements Workspace {
 
   /**
    * Once per workspace, before its first worktree: a run killed half-way through `worktree add`
-   * leaves an admin folder without `commondir`, which makes every later add fail; such folders
-   * are removed, and worktrees whose folders are gone are pruned.
+   * leaves an admin folder with a missing or empty `commondir` or `gitdir`, which makes every later
+   * add fail; such folders are removed, and worktrees whose folders are gone are pruned.
    */
   private tidyWorktrees(): Promise<void> {
     this.tidied ??= (async () => {
@@ -308,11 +371,14 @@ export class GitWorkspace implements Workspace {
       const admins = join(common, "worktrees");
       for (const name of await readdir(admins).catch(() => [] as string[])) {
         const admin = join(admins, name);
-        const complete = await stat(join(admin, "commondir")).then(
-          () => true,
-          () => false,
-        );
-        if (!complete) await rm(admin, { recursive: true, force: true });
+        const filled = (file: string) =>
+          stat(join(admin, file)).then(
+            (info) => info.size > 0,
+            () => false,
+          );
+        if (!(await filled("commondir")) || !(await filled("gitdir"))) {
+          await rm(admin, { recursive: true, force: true });
+        }
       }
       await this.raw(["worktree", "prune"]).catch(() => undefined);
     })();

@@ -194,6 +194,78 @@ describe("GitWorkspace", () => {
     }
   });
 
+  it("cherry-picks several worktree commits in one go, in order, or none of them on a conflict", async () => {
+    const base = await ws.head();
+    const trees = await Promise.all([ws.worktree(base), ws.worktree(base), ws.worktree(base)]);
+    try {
+      const picks: string[] = [];
+      for (const [i, wt] of trees.entries()) {
+        await writeFile(join(wt.root, `p${i}.txt`), `${i}\n`);
+        picks.push((await wt.commit({ title: `P${i}`, body: "", trailers: trailers(`p${i}`) }))!);
+      }
+      const landed = await ws.cherryPickAll(picks);
+      expect(landed).toHaveLength(3);
+      expect(landed[2]).toBe(await ws.head());
+      const history = await ws.history(base);
+      expect(history.map((c) => [c.sha, c.subject, c.trailers[TRAILER_TASK]])).toEqual([
+        [landed[0], "P0", "p0"],
+        [landed[1], "P1", "p1"],
+        [landed[2], "P2", "p2"],
+      ]);
+      expect(history.map((c) => c.parents[0])).toEqual([base, landed[0], landed[1]]);
+
+      // the second of three conflicts with the branch: nothing of the three stays
+      const head = await ws.head();
+      const clashing: string[] = [];
+      for (const [i, wt] of trees.entries()) {
+        await wt.resetHard(base);
+        await writeFile(join(wt.root, i === 1 ? "p0.txt" : `q${i}.txt`), `other ${i}\n`);
+        clashing.push((await wt.commit({ title: `Q${i}`, body: "", trailers: trailers(`q${i}`) }))!);
+      }
+      const error = await ws.cherryPickAll(clashing).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect((error as Error).message).toMatch(/conflicting files p0\.txt/);
+      expect(await ws.head()).toBe(head);
+      expect(await ws.changedPaths()).toEqual([]);
+      expect(existsSync(join(repo.dir, ".git", "sequencer"))).toBe(false);
+    } finally {
+      await Promise.all(trees.map((wt) => wt.dispose()));
+    }
+  });
+
+  it("keeps the commits a killed multi-commit cherry-pick landed, and picks on top of them", async () => {
+    const base = await ws.head();
+    const wt = await ws.worktree(base);
+    try {
+      await writeFile(join(wt.root, "x.txt"), "x\n");
+      const landsFine = (await wt.commit({ title: "X", body: "", trailers: trailers("x") }))!;
+      await writeFile(join(wt.root, "a.txt"), "worktree\n");
+      const clashes = (await wt.commit({ title: "A", body: "", trailers: trailers("a") }))!;
+      await repo.write({ "a.txt": "main\n" });
+      await ws.commit({ title: "main", body: "", trailers: trailers("main") });
+      // what a run killed in the middle of a joint landing leaves: one commit in, a sequence open
+      await expect(repo.git("cherry-pick", landsFine, clashes)).rejects.toThrow();
+      const landed = await repo.git("rev-parse", "HEAD");
+      expect(await repo.git("log", "-1", "--format=%s")).toBe("X");
+      await ws.discard();
+      expect(await ws.head()).toBe(landed);
+      expect(await ws.changedPaths()).toEqual([]);
+      expect(existsSync(join(repo.dir, ".git", "sequencer"))).toBe(false);
+
+      // a sequence left open with a clean tree does not swallow the next landing either
+      await expect(repo.git("cherry-pick", landsFine, clashes)).rejects.toThrow();
+      await repo.git("reset", "--hard", "HEAD");
+      const before = await ws.head();
+      await wt.resetHard(base);
+      await writeFile(join(wt.root, "y.txt"), "y\n");
+      const next = (await wt.commit({ title: "Y", body: "", trailers: trailers("y") }))!;
+      const picked = await ws.cherryPick(next);
+      expect((await ws.history(before)).map((c) => [c.sha, c.subject])).toEqual([[picked, "Y"]]);
+    } finally {
+      await wt.dispose();
+    }
+  });
+
   it("reverts with our title and trailers", async () => {
     await repo.write({ "a.txt": "changed\n" });
     const base = await ws.tree("HEAD");
