@@ -298,6 +298,10 @@ export function withApplyCheck(workspace: Workspace, options: PushGuardOptions):
       verified = head;
     },
   };
+  if (workspace.cherryPickAll) {
+    const pickAll = workspace.cherryPickAll.bind(workspace);
+    guarded.cherryPickAll = (shas) => pickAll(shas);
+  }
   if (workspace.inspectCommit) {
     const inspect = workspace.inspectCommit.bind(workspace);
     guarded.inspectCommit = (sha) => inspect(sha);

@@ -1,8 +1,10 @@
 /**
  * A parallel phase: each task runs in its own git worktree as soon as the tasks it `needs` have
- * landed, at most `concurrency` at once. Finished commits land on the branch one at a time, in the
- * order the tasks started (plan order as far as `needs` allows), by cherry-pick; a conflict there
- * re-runs the later task on top of the new head.
+ * landed, at most `concurrency` at once. Finished commits land on the branch in the order the
+ * tasks started (plan order as far as `needs` allows), by cherry-pick; a conflict there re-runs the
+ * later task on top of the new head. When a task's turn comes and the tasks started after it have
+ * finished too, their commits land with it in one cherry-pick (if that conflicts, each lands on
+ * its own turn as usual), so tasks that finish together do not queue behind each other.
  */
 import pLimit from "p-limit";
 import { failureClassOf, messageOf } from "../errors.js";
@@ -23,6 +25,7 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
   const running = new Set<Promise<void>>();
   /** Worktree removals, left off the landing path and awaited before the phase ends. */
   const cleanups: Promise<void>[] = [];
+  const landing: Landing = { order: [], waiting: new Map(), landedEarly: new Map() };
 
   for (;;) {
     if (!run.stop && !run.signal.aborted) {
@@ -36,8 +39,9 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
           continue;
         }
         started.add(task.id);
+        landing.order.push(task.id);
         const turn = Promise.all([...landings]).then(() => undefined);
-        const tracked: Promise<void> = runParallelTask(run, task, limit, turn, cleanups).then(() => {
+        const tracked: Promise<void> = runParallelTask(run, task, limit, turn, cleanups, landing).then(() => {
           running.delete(tracked);
         });
         landings.push(tracked);
@@ -59,6 +63,7 @@ async function runParallelTask(
   limit: ReturnType<typeof pLimit>,
   turn: Promise<void>,
   cleanups: Promise<void>[],
+  landing: Landing,
 ): Promise<void> {
   const { workspace, clock } = run;
   const report = run.reports.get(task.id);
@@ -102,8 +107,15 @@ async function runParallelTask(
       attempts: total.attempts + outcome.attempts,
       usage: addUsage(total.usage, outcome.usage),
     };
+    if (outcome.ok && outcome.sha) landing.waiting.set(task.id, outcome.sha);
     await turn;
-    if (outcome.ok && run.signal.aborted) {
+    landing.waiting.delete(task.id);
+    const early = landing.landedEarly.get(task.id);
+    if (early !== undefined) {
+      // an earlier task's turn landed this commit with its own
+      landing.landedEarly.delete(task.id);
+      total = { ...total, sha: early };
+    } else if (outcome.ok && run.signal.aborted) {
       total = {
         ...total,
         ok: false,
@@ -111,7 +123,7 @@ async function runParallelTask(
         message: "cancelled before its commit landed",
       };
     } else if (outcome.ok && outcome.sha) {
-      const landed = await land(run, task, outcome.sha);
+      const landed = await landWithFollowers(run, task, outcome.sha, landing);
       if (landed.conflict && round < conflictRetries && !run.signal.aborted) {
         run.reporter.event({
           type: "attempt",
@@ -134,6 +146,54 @@ async function runParallelTask(
     run.finish(task, total, startedAt ?? clock.now());
     if (total.ok && total.sha) await run.pushHead();
     return;
+  }
+}
+
+/** Who waits to land, in start order, and what landed ahead of its turn. */
+interface Landing {
+  /** Task ids in the order they started: the order their commits land. */
+  order: string[];
+  /** Worktree commits of tasks that finished and wait for their turn. */
+  waiting: Map<string, string>;
+  /** Landed commits of tasks whose commit went with an earlier task's. */
+  landedEarly: Map<string, string>;
+}
+
+/**
+ * Lands `sha` of `task` and, in the same cherry-pick, the commits of the tasks right after it in
+ * start order that are already waiting. When that fails, `task` lands alone (the others keep
+ * their own turn), so a conflict is always charged to the task that has it.
+ */
+async function landWithFollowers(
+  run: RunContext,
+  task: Task,
+  sha: string,
+  landing: Landing,
+): ReturnType<typeof land> {
+  const followers: [string, string][] = [];
+  for (const id of landing.order.slice(landing.order.indexOf(task.id) + 1)) {
+    const waiting = landing.waiting.get(id);
+    if (waiting === undefined) break;
+    followers.push([id, waiting]);
+  }
+  const pickAll = run.workspace.cherryPickAll?.bind(run.workspace);
+  if (followers.length === 0 || !pickAll || run.signal.aborted) return land(run, task, sha);
+  await run.lock.mark({ planId: run.plan.id, taskId: task.id });
+  try {
+    const [first, ...rest] = await pickAll([sha, ...followers.map(([, commit]) => commit)]);
+    await run.lock.clear();
+    followers.forEach(([id], i) => {
+      landing.waiting.delete(id);
+      landing.landedEarly.set(id, rest[i] ?? "");
+    });
+    return { sha: first ?? "" };
+  } catch {
+    const cleaned = await run.workspace.discard().then(
+      () => true,
+      () => false,
+    );
+    if (cleaned) await run.lock.clear();
+    return land(run, task, sha);
   }
 }
 

@@ -84,6 +84,12 @@ export interface Workspace {
   /** Applies a commit made in a worktree on top of HEAD; throws ConflictError (after aborting) on conflict. */
   cherryPick(sha: string): Promise<string>;
   /**
+   * Applies several worktree commits in one go, in order; resolves to the new commits. On a
+   * conflict nothing stays applied (it throws after restoring HEAD). Optional: without it, commits
+   * land one by one.
+   */
+  cherryPickAll?(shas: readonly string[]): Promise<string[]>;
+  /**
    * Pushes `sha` (HEAD when absent) to `remote`'s `branch`; throws ConflictError on a
    * non-fast-forward. Never forces.
    */

@@ -57,6 +57,8 @@ export function createRunContext(parts: {
 }): RunContext {
   const { options, clock, reporter, signal, lock, reports, statusOf } = parts;
   const { plan, workspace } = options;
+  /** The head the last push sent, so that a push with nothing new is skipped. */
+  let pushedHead: string | undefined;
   const budget = new BudgetTracker(budgetLimits(plan.budget, options.maxTokens), clock);
   return {
     options,
@@ -103,10 +105,14 @@ export function createRunContext(parts: {
       const push = options.push;
       if (!push || this.stop) return;
       try {
+        // tasks that landed together are pushed together: the later ones find nothing new
+        const head = await workspace.head();
+        if (head === pushedHead) return;
         await withTransientRetry(() => workspace.push(push.remote, push.branch), {
           clock,
           ...(options.backoff ? { backoff: options.backoff } : {}),
         });
+        pushedHead = head;
       } catch (error) {
         this.stop = { failureClass: failureClassOf(error), message: messageOf(error) };
       }

@@ -41,6 +41,7 @@ export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
       expected = sha ?? (await ws.head());
     },
   };
+  if (ws.cherryPickAll) guarded.cherryPickAll = (shas) => ws.cherryPickAll!(shas);
   // the engine's apply-time check reads commits through this optional port method
   if (ws.inspectCommit) guarded.inspectCommit = (sha) => ws.inspectCommit!(sha);
   return guarded;

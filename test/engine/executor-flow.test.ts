@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { TransientError } from "../../src/errors.js";
 import { markerPath } from "../../src/engine/run-lock.js";
 import { cloneTestRepo, gitIn } from "../helpers/git-repo.js";
+import type { Workspace } from "../../src/engine/ports.js";
+import type { GitWorkspace } from "../../src/git/git-workspace.js";
 import { fixture, planInput, type Fixture } from "./executor-fixture.js";
 
 let current: Fixture | undefined;
@@ -14,6 +16,22 @@ afterEach(async () => {
 async function setup(...args: Parameters<typeof fixture>): Promise<Fixture> {
   current = await fixture(...args);
   return current;
+}
+
+/** The real workspace, with its landings and pushes written down. */
+function spyOn(workspace: GitWorkspace, calls: string[]): Workspace {
+  return new Proxy(workspace, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (key === "cherryPick") calls.push("cherryPick");
+        if (key === "cherryPickAll") calls.push(`cherryPickAll ${(args[0] as string[]).length}`);
+        if (key === "push") calls.push("push");
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }
 
 describe("executePlan: parallel phases", () => {
@@ -81,6 +99,57 @@ describe("executePlan: parallel phases", () => {
       }),
     );
     expect((await f.taskCommits()).map((c) => c.task)).toEqual(["first", "second"]);
+  });
+
+  it("lands tasks that finish together in one cherry-pick, in start order, and pushes them once", async () => {
+    const tasks = [
+      { id: "slow", title: "Slow", run: "sleep 0.8; echo s > s.txt" },
+      { id: "a", title: "A", run: "sleep 0.1; echo a > a.txt" },
+      { id: "b", title: "B", write: { path: "b.txt", content: "b" } },
+      { id: "c", title: "C", run: "echo c > c.txt" },
+    ];
+    const f = await setup(planInput([{ id: "par", mode: "parallel", tasks }]));
+    const calls: string[] = [];
+    const workspace = spyOn(f.workspace, calls);
+    const result = await f.run({ concurrency: 4, workspace, push: { remote: "origin", branch: "p" } });
+    expect(result.outcome).toBe("succeeded");
+    // "slow" lands last of all to finish, and takes the three waiting behind it along
+    expect(calls.filter((c) => !c.startsWith("push"))).toEqual(["cherryPickAll 4"]);
+    expect(calls.filter((c) => c.startsWith("push"))).toHaveLength(1);
+    const commits = await f.taskCommits();
+    expect(commits.map((c) => c.task)).toEqual(["slow", "a", "b", "c"]);
+    expect(result.tasks.map((t) => t.sha)).toEqual(commits.map((c) => c.sha));
+    for (const [i, c] of commits.entries()) {
+      expect(await f.filesOf(c.sha)).toEqual([`${["s", "a", "b", "c"][i]}.txt`]);
+    }
+    expect(await gitIn(f.repo.remote, "rev-parse", "refs/heads/p")).toBe(result.head);
+  });
+
+  it("charges a conflict in a joint landing to the task that has it", async () => {
+    const f = await setup(
+      planInput([
+        {
+          id: "par",
+          mode: "parallel",
+          tasks: [
+            { id: "first", title: "First", run: "sleep 0.6; echo first > same.txt" },
+            { id: "second", title: "Second", run: "sleep 0.1; echo second >> same.txt" },
+            { id: "third", title: "Third", run: "echo third > third.txt" },
+          ],
+        },
+      ]),
+    );
+    const calls: string[] = [];
+    const result = await f.run({ concurrency: 3, workspace: spyOn(f.workspace, calls) });
+    expect(result.outcome).toBe("succeeded");
+    expect(calls[0]).toBe("cherryPickAll 3");
+    expect(result.tasks.map((t) => [t.id, t.attempts])).toEqual([
+      ["first", 1],
+      ["second", 2],
+      ["third", 1],
+    ]);
+    expect(await f.repo.git("show", "HEAD:same.txt")).toBe("first\nsecond");
+    expect((await f.taskCommits()).map((c) => c.task)).toEqual(["first", "second", "third"]);
   });
 
   it("lets the other tasks finish and land when one fails", async () => {
