@@ -139,7 +139,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 export async function benchExecutor(): Promise<string[]> {
   const lines: string[] = [];
