@@ -145,7 +145,7 @@ export class GitWorkspace implements Workspace {
       const result = await this.commitStaged(message, request.allowEmpty ?? false);
       // git commit ends with status 1 when nothing is staged; anything else has thrown already
       if (result.code === 1) return undefined;
-      return this.commitId("HEAD");
+      return this.shaOf(result);
     });
   }
 
@@ -154,7 +154,9 @@ export class GitWorkspace implements Workspace {
    * Resolves with status 1 (instead of throwing) when nothing is staged and `allowEmpty` is off.
    */
   private async commitStaged(message: string, allowEmpty: boolean): Promise<GitResult> {
-    const args = ["commit", "--quiet", "--no-verify", "--cleanup=whitespace", "-F", "-"];
+    // the full id in git's summary line spares a process per commit (a worktree's first read
+    // would start its own cat-file just for it)
+    const args = ["-c", "core.abbrev=no", "commit", "--no-verify", "--cleanup=whitespace", "-F", "-"];
     if (allowEmpty) args.push("--allow-empty");
     const result = await this.raw(args, { input: message, okCodes: allowEmpty ? [] : [1] });
     if (result.code === 1) {
