@@ -8,11 +8,11 @@
 import { UsageError } from "../errors.js";
 import type { GitHubGateway, WorkflowRun } from "../github/gateway.js";
 import { statusMarker } from "../flows/markers.js";
+import { ACTIVE_RUN_STATUSES, titleNamesPull } from "../flows/dispatch-command.js";
 import { planIdOfBranch } from "../flows/plan-pr.js";
 import { renderStatusComment } from "../flows/status-comment.js";
 
-/** Workflow run statuses that mean "not finished". */
-const ACTIVE = new Set(["queued", "in_progress", "waiting", "requested", "pending"]);
+const ACTIVE = ACTIVE_RUN_STATUSES;
 
 export interface CancelRunsInput {
   pr: number;
@@ -32,10 +32,7 @@ export interface CancelRunsOutcome {
   message: string;
 }
 
-/** Whether `title` names pull request `pr` as `#pr` (not `#pr0`). */
-export function titleNamesPull(title: string, pr: number): boolean {
-  return new RegExp(`#${pr}(?!\\d)`).test(title);
-}
+export { titleNamesPull };
 
 const namesSomePull = (run: WorkflowRun): boolean => /#\d+/.test(run.displayTitle ?? "");
 

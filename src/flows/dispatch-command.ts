@@ -80,7 +80,14 @@ export type DispatchCommandOutcome =
 /** Commands that need the approval policy to hold right now. */
 const NEEDS_APPROVAL = new Set(["execute", "continue", "retry", "skip"]);
 /** Workflow run statuses that mean "not finished". */
-const ACTIVE = new Set(["queued", "in_progress", "waiting", "requested", "pending"]);
+export const ACTIVE_RUN_STATUSES: ReadonlySet<string> = new Set([
+  "queued",
+  "in_progress",
+  "waiting",
+  "requested",
+  "pending",
+]);
+const ACTIVE = ACTIVE_RUN_STATUSES;
 
 /** Whether a run's title names pull request `pr` as `#pr` (not `#pr0`). */
 export function titleNamesPull(title: string, pr: number): boolean {

@@ -281,28 +281,9 @@ export class GitWorkspace implements Workspace {
     return child;
   }
 
-  cherryPick(sha: string): Promise<string> {
-    return this.exclusive(async () => {
-      await this.quitStaleSequence();
-      const target = await this.commitId(sha);
-      let result: GitResult;
-      try {
-        result = await this.raw([
-          "-c",
-          "core.abbrev=no",
-          "cherry-pick",
-          "--allow-empty",
-          "--keep-redundant-commits",
-          "--no-rerere-autoupdate",
-          target,
-        ]);
-      } catch (error) {
-        const files = await this.conflictedFiles();
-        await this.raw(["cherry-pick", "--abort"]).catch(() => this.raw(["reset", "--quiet", "--merge"]));
-        throw conflictOr(error, `applying ${short(target)} conflicts with the branch`, files);
-      }
-      return this.shaOf(result);
-    });
+  async cherryPick(sha: string): Promise<string> {
+    const [landed] = await this.cherryPickAll([sha]);
+    return landed ?? (await this.head());
   }
 
   /**
@@ -332,7 +313,8 @@ export class GitWorkspace implements Workspace {
         await this.raw(["cherry-pick", "--abort"]).catch(() =>
           this.raw(["reset", "--quiet", "--hard", before]),
         );
-        throw conflictOr(error, `applying ${targets.length} commits conflicts with the branch`, files);
+        const what = targets.length === 1 ? short(targets[0] ?? "") : `${targets.length} commits`;
+        throw conflictOr(error, `applying ${what} conflicts with the branch`, files);
       }
       const printed = [...result.stdout.matchAll(SUMMARY_LINE)].map((m) => m[1] ?? "");
       if (printed.length === targets.length) return printed;
