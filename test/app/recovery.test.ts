@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Context } from "probot";
@@ -18,8 +18,10 @@ import { BRANCH, PLAN_ID, PLAN_PATH, postComment } from "./plan-pr-setup.js";
 
 let h: Harness;
 
+const stateDirs: string[] = [];
 afterEach(async () => {
   await h.close();
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("a process that dies mid-way", () => {
@@ -28,6 +30,7 @@ describe("a process that dies mid-way", () => {
     h.github.permissions.set("alice", "write");
     h.github.issues.set(42, { title: "Two-factor login", body: "Users want 2FA.", user: ALICE });
     const dir = mkdtempSync(join(tmpdir(), "planwright-app-state-"));
+    stateDirs.push(dir);
 
     // The first process: the real handler and journal, and a job that never gets to finish.
     const payload = postComment(h, "/plan add 2FA", ALICE);

@@ -1,7 +1,7 @@
-import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createFileJournal, createWorkQueue, type Job } from "../../src/app/work-queue.js";
 
 /** A job body that waits until released, recording start and end. */
@@ -130,9 +130,20 @@ describe("work queue", () => {
   });
 });
 
+const journalDirs: string[] = [];
+/** A fresh folder for a journal, removed after the test. */
+function journalDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "planwright-journal-"));
+  journalDirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of journalDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("file journal", () => {
   it("brings back the jobs a crashed process accepted and did not finish", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "planwright-journal-"));
+    const dir = journalDir();
     const first = createFileJournal<string>(dir);
     const hang = gate();
     const crashed = createWorkQueue<string>(
@@ -167,7 +178,7 @@ describe("file journal", () => {
   });
 
   it("stays small on a long-running server: finished jobs are compacted away", () => {
-    const dir = mkdtempSync(join(tmpdir(), "planwright-journal-"));
+    const dir = journalDir();
     const journal = createFileJournal<number>(dir, 10);
     journal.add({ key: "k", id: "open", data: 0 });
     for (let i = 0; i < 100; i++) {
@@ -184,7 +195,7 @@ describe("file journal", () => {
   });
 
   it("keeps the job's data as it was accepted", () => {
-    const dir = mkdtempSync(join(tmpdir(), "planwright-journal-"));
+    const dir = journalDir();
     const job: Job<{ issue: number; text: string }> = {
       key: "o/r#1",
       id: "comment:9",
