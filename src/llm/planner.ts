@@ -4,10 +4,8 @@
  * serialised to YAML and checked by the same loader that checks hand-written plans. Problems go
  * back to the model as a repair turn, a bounded number of times, then fail with the problems quoted.
  */
-import { ValidationError } from "../errors.js";
-import { ZERO_USAGE, addUsage, type Usage } from "../engine/ports.js";
-import { hasErrors, type Diagnostic } from "../plan/diagnostics.js";
-import { formatProblems, loadPlan } from "../plan/load-plan.js";
+import type { Usage } from "../engine/ports.js";
+import type { Diagnostic } from "../plan/diagnostics.js";
 import {
   ID_PATTERN,
   planJsonSchema,
@@ -16,8 +14,9 @@ import {
   type Plan,
   type Policy,
 } from "../plan/schema.js";
-import type { MessageParam, ModelClient, Tool, ToolUseBlock } from "./client.js";
+import type { MessageParam, ModelClient, Tool } from "./client.js";
 import { planToYaml } from "./plan-yaml.js";
+import { submitWithRepairs } from "./repair-loop.js";
 import { PLANNER_SYSTEM } from "./prompts.js";
 import { buildRepoContext, type RepoContext, type RepoReader } from "./repo-context.js";
 import { wrapUntrusted } from "./sanitize.js";
@@ -134,23 +133,6 @@ export function completePlan(
   return plan;
 }
 
-/** The first call of `name` in an answer. */
-export function toolCall(content: readonly { type: string }[], name: string): ToolUseBlock | undefined {
-  return content.find((b): b is ToolUseBlock => b.type === "tool_use" && (b as ToolUseBlock).name === name);
-}
-
-/** Text shown to the model in a repair turn: the problems and the numbered YAML they refer to. */
-export function repairMessage(problems: string, yaml: string | undefined): string {
-  const numbered = yaml
-    ?.split("\n")
-    .map((line, i) => `${String(i + 1).padStart(4)}  ${line}`)
-    .join("\n");
-  return (
-    `The plan does not validate. Fix every problem below and call submit_plan again with the complete plan.\n\n${problems}` +
-    (numbered ? `\n\nThe plan as YAML (the line numbers above refer to it):\n${numbered}` : "")
-  );
-}
-
 function requestText(input: PlannerInput): string {
   const parts = [wrapUntrusted("change request", input.request)];
   const issue = input.issue;
@@ -189,60 +171,28 @@ export async function generatePlan(input: PlannerInput, options: PlannerOptions)
       ],
     },
   ];
-  let usage: Usage = { ...ZERO_USAGE };
-  let problems = "";
-  for (let attempt = 1; attempt <= maxRepairs + 1; attempt++) {
-    const { message, usage: used } = await options.client.create(
-      {
-        max_tokens: options.maxTokens ?? 16_000,
-        system: [{ type: "text", text: PLANNER_SYSTEM, cache_control: { type: "ephemeral" } }],
-        tools: [tool],
-        tool_choice: { type: "tool", name: tool.name },
-        messages,
-      },
-      options.signal ? { signal: options.signal } : {},
-    );
-    usage = addUsage(usage, used);
-    const call = toolCall(message.content, tool.name);
-    let yaml: string | undefined;
-    if (!call || typeof call.input !== "object" || call.input === null) {
-      problems = "plan.yaml:1:1: error: the answer did not call submit_plan with a plan object";
-    } else {
-      const raw = call.input as Record<string, unknown>;
+  const result = await submitWithRepairs({
+    client: options.client,
+    system: PLANNER_SYSTEM,
+    tool,
+    messages,
+    maxRepairs,
+    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+    ...(options.extraDeny ? { extraDeny: options.extraDeny } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    subject: "the model's plan",
+    toYaml: (raw) => {
       const title = typeof raw["title"] === "string" ? raw["title"] : input.request;
       const id = planIdFor(input.request, title, input.issue?.number);
-      yaml = planToYaml(
-        completePlan(
-          raw,
-          {
-            id,
-            request: input.request,
-            issue: input.issue?.number,
-            ...(input.base ? { base: input.base } : {}),
-          },
-          input.config,
-        ),
-      );
-      const loaded = loadPlan(yaml, options.extraDeny ? { extraDeny: options.extraDeny } : undefined);
-      if (loaded.plan && !hasErrors(loaded.diagnostics)) {
-        const warnings = loaded.diagnostics.filter((d) => d.severity === "warning");
-        return { plan: loaded.plan, yaml, warnings, usage, attempts: attempt, context };
-      }
-      problems = formatProblems(
-        "plan.yaml",
-        loaded.diagnostics.filter((d) => d.severity === "error"),
-      );
-    }
-    messages.push({ role: "assistant", content: message.content });
-    const text = repairMessage(problems, yaml);
-    messages.push({
-      role: "user",
-      content: call
-        ? [{ type: "tool_result", tool_use_id: call.id, is_error: true, content: text }]
-        : [{ type: "text", text }],
-    });
-  }
-  throw new ValidationError(
-    `the model's plan is still invalid after ${maxRepairs} repair turn(s):\n${problems}`,
-  );
+      const fields = {
+        id,
+        request: input.request,
+        issue: input.issue?.number,
+        ...(input.base ? { base: input.base } : {}),
+      };
+      return planToYaml(completePlan(raw, fields, input.config));
+    },
+  });
+  const { plan, yaml, warnings, usage, attempts } = result;
+  return { plan, yaml, warnings, usage, attempts, context };
 }

@@ -5,12 +5,11 @@
  * repair turns as in the planner.
  */
 import { ValidationError } from "../errors.js";
-import { ZERO_USAGE, addUsage, type Usage } from "../engine/ports.js";
-import { hasErrors } from "../plan/diagnostics.js";
-import { formatProblems, loadPlan } from "../plan/load-plan.js";
+import type { Usage } from "../engine/ports.js";
 import type { Plan, Task } from "../plan/schema.js";
 import type { MessageParam, ModelClient, Tool } from "./client.js";
-import { completePlan, repairMessage, submitPlanTool, toolCall } from "./planner.js";
+import { completePlan, submitPlanTool } from "./planner.js";
+import { submitWithRepairs, toolCall } from "./repair-loop.js";
 import { planToYaml } from "./plan-yaml.js";
 import { submitSuggestionsTool, type Suggestion } from "./plan-suggestions.js";
 import { REVIEW_MODE_PROMPTS, REVISER_SYSTEM, type ReviewMode } from "./prompts.js";
@@ -164,62 +163,37 @@ export async function revisePlan(input: ReviseInput, options: ReviseOptions): Pr
     ),
   ];
   const old = input.plan;
-  let usage: Usage = { ...ZERO_USAGE };
-  let problems = "";
-  for (let attempt = 1; attempt <= maxRepairs + 1; attempt++) {
-    const { message, usage: used } = await options.client.create(
-      {
-        max_tokens: options.maxTokens ?? 16_000,
-        system: [{ type: "text", text: REVISER_SYSTEM, cache_control: { type: "ephemeral" } }],
-        tools: [tool],
-        tool_choice: { type: "tool", name: tool.name },
-        messages,
-      },
-      options.signal ? { signal: options.signal } : {},
-    );
-    usage = addUsage(usage, used);
-    const call = toolCall(message.content, tool.name);
-    const answer = call?.input as { plan?: unknown; notes?: unknown } | undefined;
-    let yaml: string | undefined;
-    if (!call || typeof answer?.plan !== "object" || answer.plan === null) {
-      problems = "plan.yaml:1:1: error: the answer did not call submit_revision with a plan object";
-    } else {
-      const fields = {
-        id: old.id,
-        request: old.request,
-        ...(old.issue !== undefined ? { issue: old.issue } : {}),
-        ...(old.base ? { base: old.base } : {}),
-      };
-      yaml = planToYaml(completePlan(answer.plan as Record<string, unknown>, fields));
-      const loaded = loadPlan(yaml, options.extraDeny ? { extraDeny: options.extraDeny } : undefined);
-      if (loaded.plan && !hasErrors(loaded.diagnostics)) {
-        const notes = typeof answer.notes === "string" ? answer.notes : "";
-        return {
-          plan: loaded.plan,
-          yaml,
-          summary: summarizeChanges(old, loaded.plan),
-          notes,
-          usage,
-          attempts: attempt,
-        };
-      }
-      problems = formatProblems(
-        "plan.yaml",
-        loaded.diagnostics.filter((d) => d.severity === "error"),
-      );
-    }
-    messages.push({ role: "assistant", content: message.content });
-    const text = repairMessage(problems, yaml).replace("call submit_plan", "call submit_revision");
-    messages.push({
-      role: "user",
-      content: call
-        ? [{ type: "tool_result", tool_use_id: call.id, is_error: true, content: text }]
-        : [{ type: "text", text }],
-    });
-  }
-  throw new ValidationError(
-    `the revised plan is still invalid after ${maxRepairs} repair turn(s):\n${problems}`,
-  );
+  const fields = {
+    id: old.id,
+    request: old.request,
+    ...(old.issue !== undefined ? { issue: old.issue } : {}),
+    ...(old.base ? { base: old.base } : {}),
+  };
+  const result = await submitWithRepairs({
+    client: options.client,
+    system: REVISER_SYSTEM,
+    tool,
+    messages,
+    maxRepairs,
+    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+    ...(options.extraDeny ? { extraDeny: options.extraDeny } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    subject: "the revised plan",
+    toYaml: (answer) => {
+      const plan = answer["plan"];
+      if (typeof plan !== "object" || plan === null) return undefined;
+      return planToYaml(completePlan(plan as Record<string, unknown>, fields));
+    },
+  });
+  const notes = typeof result.input["notes"] === "string" ? result.input["notes"] : "";
+  return {
+    plan: result.plan,
+    yaml: result.yaml,
+    summary: summarizeChanges(old, result.plan),
+    notes,
+    usage: result.usage,
+    attempts: result.attempts,
+  };
 }
 
 export interface SuggestInput extends Omit<ReviseInput, "plan"> {
