@@ -20,6 +20,7 @@ import {
   type Workspace,
 } from "./ports.js";
 import { verifyCommandOf } from "./task-runner.js";
+import { withPush } from "./with-push.js";
 
 /** Size limits of one task commit, measured against its parent. */
 export interface ApplyCaps {
@@ -276,35 +277,11 @@ export interface PushGuardOptions extends Omit<TaskCommitCheck, "commit" | "expe
  */
 export function withApplyCheck(workspace: Workspace, options: PushGuardOptions): Workspace {
   let verified = options.base;
-  const guarded: Workspace = {
-    root: workspace.root,
-    head: () => workspace.head(),
-    gitDir: () => workspace.gitDir(),
-    tree: (rev) => workspace.tree(rev),
-    blobOf: (path) => workspace.blobOf(path),
-    history: (since) => workspace.history(since),
-    changedPaths: () => workspace.changedPaths(),
-    commit: (request) => workspace.commit(request),
-    discard: () => workspace.discard(),
-    revert: (sha, title, trailers) => workspace.revert(sha, title, trailers),
-    resetHard: (sha) => workspace.resetHard(sha),
-    worktree: (rev) => workspace.worktree(rev),
-    cherryPick: (sha) => workspace.cherryPick(sha),
-    async push(remote, branch, sha) {
-      const chain = await verifyCommitRange(workspace, { ...options, base: verified, head: sha ?? "HEAD" });
-      const head = chain.at(-1) ?? verified;
-      // the commit checked is the commit pushed, whatever HEAD says by now
-      await workspace.push(remote, branch, head);
-      verified = head;
-    },
-  };
-  if (workspace.cherryPickAll) {
-    const pickAll = workspace.cherryPickAll.bind(workspace);
-    guarded.cherryPickAll = (shas) => pickAll(shas);
-  }
-  if (workspace.inspectCommit) {
-    const inspect = workspace.inspectCommit.bind(workspace);
-    guarded.inspectCommit = (sha) => inspect(sha);
-  }
-  return guarded;
+  return withPush(workspace, async (remote, branch, sha) => {
+    const chain = await verifyCommitRange(workspace, { ...options, base: verified, head: sha ?? "HEAD" });
+    const head = chain.at(-1) ?? verified;
+    // the commit checked is the commit pushed, whatever HEAD says by now
+    await workspace.push(remote, branch, head);
+    verified = head;
+  });
 }

@@ -4,6 +4,7 @@
  * an `ls-remote` check), so a branch that moved meanwhile is a conflict and nothing is overwritten.
  */
 import type { Workspace } from "../engine/ports.js";
+import { withPush } from "../engine/with-push.js";
 import { ConflictError } from "../errors.js";
 import type { PlanFlowDeps } from "./plan-checkout.js";
 
@@ -11,38 +12,19 @@ import type { PlanFlowDeps } from "./plan-checkout.js";
 export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
   const ws = deps.workspace;
   let expected = start;
-  const guarded: Workspace = {
-    root: ws.root,
-    head: () => ws.head(),
-    gitDir: () => ws.gitDir(),
-    tree: (rev) => ws.tree(rev),
-    blobOf: (p) => ws.blobOf(p),
-    history: (since) => ws.history(since),
-    changedPaths: () => ws.changedPaths(),
-    commit: (r) => ws.commit(r),
-    discard: () => ws.discard(),
-    revert: (sha, title, trailers) => ws.revert(sha, title, trailers),
-    resetHard: (sha) => ws.resetHard(sha),
-    worktree: (rev) => ws.worktree(rev),
-    cherryPick: (sha) => ws.cherryPick(sha),
-    async push(remote, branch, sha) {
-      if (deps.push) {
-        await deps.push(remote, branch, expected, sha);
-      } else {
-        const seen =
-          (await ws.git(["ls-remote", "--", remote, `refs/heads/${branch}`])).stdout.split(/\s/)[0] ?? "";
-        if (seen !== expected) {
-          throw new ConflictError(
-            `the remote branch ${branch} moved to ${seen.slice(0, 7) || "nothing"} while we built on ${expected.slice(0, 7)}; nothing was pushed`,
-          );
-        }
-        await ws.push(remote, branch, sha);
+  return withPush(ws, async (remote, branch, sha) => {
+    if (deps.push) {
+      await deps.push(remote, branch, expected, sha);
+    } else {
+      const seen =
+        (await ws.git(["ls-remote", "--", remote, `refs/heads/${branch}`])).stdout.split(/\s/)[0] ?? "";
+      if (seen !== expected) {
+        throw new ConflictError(
+          `the remote branch ${branch} moved to ${seen.slice(0, 7) || "nothing"} while we built on ${expected.slice(0, 7)}; nothing was pushed`,
+        );
       }
-      expected = sha ?? (await ws.head());
-    },
-  };
-  if (ws.cherryPickAll) guarded.cherryPickAll = (shas) => ws.cherryPickAll!(shas);
-  // the engine's apply-time check reads commits through this optional port method
-  if (ws.inspectCommit) guarded.inspectCommit = (sha) => ws.inspectCommit!(sha);
-  return guarded;
+      await ws.push(remote, branch, sha);
+    }
+    expected = sha ?? (await ws.head());
+  });
 }
