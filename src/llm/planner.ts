@@ -172,14 +172,11 @@ export async function generatePlan(input: PlannerInput, options: PlannerOptions)
     },
   ];
   const result = await submitWithRepairs({
-    client: options.client,
+    model: options,
     system: PLANNER_SYSTEM,
     tool,
     messages,
     maxRepairs,
-    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
-    ...(options.extraDeny ? { extraDeny: options.extraDeny } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
     subject: "the model's plan",
     toYaml: (raw) => {
       const title = typeof raw["title"] === "string" ? raw["title"] : input.request;

@@ -10,8 +10,17 @@ import { formatProblems, loadPlan } from "../plan/load-plan.js";
 import type { Plan } from "../plan/schema.js";
 import type { MessageParam, ModelClient, Tool, ToolUseBlock } from "./client.js";
 
-export interface RepairLoopOptions {
+/** The caller's model settings, as the planner's and the reviser's options carry them. */
+export interface RepairModel {
   client: ModelClient;
+  /** max_tokens of each answer. Default 16,000. */
+  maxTokens?: number;
+  extraDeny?: readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface RepairLoopOptions {
+  model: RepairModel;
   system: string;
   /** The tool the model must call; its input carries the plan. */
   tool: Tool;
@@ -19,9 +28,6 @@ export interface RepairLoopOptions {
   messages: MessageParam[];
   /** Repair turns after the first answer. */
   maxRepairs: number;
-  maxTokens?: number;
-  extraDeny?: readonly string[];
-  signal?: AbortSignal;
   /** The plan file's text made from the tool's input, or undefined when it holds no plan object. */
   toYaml(input: Record<string, unknown>): string | undefined;
   /** What the final failure says is still invalid, e.g. "the model's plan". */
@@ -40,20 +46,20 @@ export interface RepairLoopResult {
 
 /** Runs the loop; throws ValidationError quoting the last problems when repairs run out. */
 export async function submitWithRepairs(options: RepairLoopOptions): Promise<RepairLoopResult> {
-  const { tool, messages, maxRepairs } = options;
-  const load = options.extraDeny ? { extraDeny: options.extraDeny } : undefined;
+  const { tool, messages, maxRepairs, model } = options;
+  const load = model.extraDeny ? { extraDeny: model.extraDeny } : undefined;
   let usage: Usage = { ...ZERO_USAGE };
   let problems = "";
   for (let attempt = 1; attempt <= maxRepairs + 1; attempt++) {
-    const { message, usage: used } = await options.client.create(
+    const { message, usage: used } = await model.client.create(
       {
-        max_tokens: options.maxTokens ?? 16_000,
+        max_tokens: model.maxTokens ?? 16_000,
         system: [{ type: "text", text: options.system, cache_control: { type: "ephemeral" } }],
         tools: [tool],
         tool_choice: { type: "tool", name: tool.name },
         messages,
       },
-      options.signal ? { signal: options.signal } : {},
+      model.signal ? { signal: model.signal } : {},
     );
     usage = addUsage(usage, used);
     const call = toolCall(message.content, tool.name);

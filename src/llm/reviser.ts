@@ -170,14 +170,11 @@ export async function revisePlan(input: ReviseInput, options: ReviseOptions): Pr
     ...(old.base ? { base: old.base } : {}),
   };
   const result = await submitWithRepairs({
-    client: options.client,
+    model: options,
     system: REVISER_SYSTEM,
     tool,
     messages,
     maxRepairs,
-    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
-    ...(options.extraDeny ? { extraDeny: options.extraDeny } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
     subject: "the revised plan",
     toYaml: (answer) => {
       const plan = answer["plan"];
