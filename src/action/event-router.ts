@@ -5,10 +5,11 @@
  */
 import type { Config } from "../config.js";
 import { UsageError } from "../errors.js";
-import type { GitHubGateway, Issue } from "../github/gateway.js";
+import type { GitHubGateway } from "../github/gateway.js";
 import { mapIssue } from "../github/map-responses.js";
 import { isBot, permissionAtLeast } from "../flows/approval-policy.js";
 import { parseCommand } from "../flows/parse-command.js";
+import type { RequestPlanInput } from "../flows/request-plan.js";
 import type { ActionCommand, ActionContext } from "./inputs.js";
 
 /** A command the Action runs (never `auto`). */
@@ -19,16 +20,8 @@ export type Route =
   | { kind: "run"; command: RoutedCommand; pr: number; task?: string; commentId?: number }
   /** An approval arrived: execute when the policy holds, otherwise only say where it stands. */
   | { kind: "approval"; pr: number }
-  | {
-      kind: "plan";
-      issue: number;
-      commentId: number;
-      requester: string;
-      request: string;
-      /** The issue and default branch as the payload gives them: two requests fewer. */
-      issueData?: Issue;
-      defaultBranch?: string;
-    }
+  /** `/plan` on an issue, with the issue and default branch as the payload gives them. */
+  | ({ kind: "plan" } & RequestPlanInput)
   /** `/cancel` on a plan PR: cancel the other runs serving it. */
   | { kind: "cancel"; pr: number; commentId: number; actor: string }
   | { kind: "ignore"; reason: string };
