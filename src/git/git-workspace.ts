@@ -212,7 +212,7 @@ export class GitWorkspace implements Workspace {
 
   revert(sha: string, title: string, trailers: [string, string][]): Promise<string> {
     return this.exclusive(async () => {
-      const target = await this.verifyCommit(sha);
+      const target = await this.commitId(sha);
       try {
         await this.raw(["revert", "--no-commit", "--no-rerere-autoupdate", target]);
       } catch (error) {
@@ -230,7 +230,7 @@ export class GitWorkspace implements Workspace {
 
   resetHard(sha: string): Promise<void> {
     return this.exclusive(async () => {
-      const target = await this.verifyCommit(sha);
+      const target = await this.commitId(sha);
       await this.abortSequencer();
       await this.raw(["reset", "--quiet", "--hard", target]);
     });
@@ -369,11 +369,6 @@ export class GitWorkspace implements Workspace {
     return this.tidied;
   }
 
-  /** Ends the object-reading processes (they also end by themselves when idle). */
-  close(): void {
-    this.objects.close();
-  }
-
   /** Describes the remote branch's head commit: who moved the branch under us. */
   private async whoMoved(remote: string, branch: string): Promise<string> {
     try {
@@ -391,14 +386,6 @@ export class GitWorkspace implements Workspace {
     const info = await this.objects.info(`${rev}^{commit}`).catch(() => undefined);
     if (info?.type !== "commit") throw new PlanwrightError("usage", `no such commit: ${rev}`);
     return info.sha;
-  }
-
-  private async verifyCommit(rev: string): Promise<string> {
-    try {
-      return await this.out(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
-    } catch (error) {
-      throw new PlanwrightError("usage", `no such commit: ${rev}`, { cause: error });
-    }
   }
 
   private async conflictedFiles(): Promise<string[]> {
