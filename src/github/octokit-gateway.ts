@@ -8,14 +8,7 @@ import { PlanwrightError } from "../errors.js";
 import { redact } from "../redact.js";
 import { checkRunMethods } from "./check-runs.js";
 import type { GitHubGateway } from "./gateway.js";
-import {
-  createCaller,
-  NEEDS,
-  PER_PAGE,
-  type GitHubCaller,
-  type OctokitLike,
-  type RetryOptions,
-} from "./github-caller.js";
+import { createCaller, NEEDS, PER_PAGE, type OctokitLike, type RetryOptions } from "./github-caller.js";
 import {
   mapComment,
   mapCommitTree,
@@ -33,26 +26,6 @@ export type { OctokitLike, RetryOptions } from "./github-caller.js";
 
 /** GitHub refuses a workflow_dispatch with more inputs than this. */
 const MAX_DISPATCH_INPUTS = 25;
-
-const READ_COMMIT = "GET /repos/{owner}/{repo}/git/commits/{commit_sha}";
-
-/**
- * `github` answering the read of commit `sha` from what the caller already knows (its tree), so the
- * git-data commit of ./repo-contents.ts (parent, tree, commit, ref) skips its first request. The
- * exact request lists of the /plan tests show when that read comes back.
- */
-function knowingCommit(github: GitHubCaller, sha: string, treeSha: string): GitHubCaller {
-  return {
-    owner: github.owner,
-    repo: github.repo,
-    call: (what, route, params, options) => github.call(what, route, params, options),
-    all: (what, route, params, options) => github.all(what, route, params, options),
-    must: (what, route, params, options) =>
-      route === READ_COMMIT && params.commit_sha === sha
-        ? Promise.resolve({ sha, tree: { sha: treeSha } })
-        : github.must(what, route, params, options),
-  };
-}
 
 /**
  * A gateway for one repository. `octokit` must already be authenticated (an installation token
@@ -114,11 +87,6 @@ export function createGateway(
         { notFoundIsAbsent: true },
       );
       return Array.isArray(data) ? mapCommitTree(data[0]) : undefined;
-    },
-
-    async commitFiles(input) {
-      if (input.parentTreeSha === undefined) return contents.commitFiles(input);
-      return contentMethods(knowingCommit(github, input.parentSha, input.parentTreeSha)).commitFiles(input);
     },
 
     async permissionOf(login) {

@@ -1,7 +1,7 @@
 /**
  * Branches, files, trees and commits through the gateway. Commits are made with the git data API
- * in four requests whatever the number of files: parent commit, tree (contents inline), commit,
- * ref. The ref moves without force, so a branch that moved meanwhile is a ConflictError.
+ * in four requests whatever the number of files: parent commit (skipped when the caller knows its
+ * tree), tree (contents inline), commit, ref. The ref moves without force, so a branch that moved meanwhile is a ConflictError.
  */
 import { ConflictError, PlanwrightError } from "../errors.js";
 import { redact } from "../redact.js";
@@ -110,14 +110,20 @@ export function contentMethods(github: GitHubCaller): ContentMethods {
     },
 
     async commitFiles(input) {
-      const parent = await github.must(
-        "read the parent commit",
-        "GET /repos/{owner}/{repo}/git/commits/{commit_sha}",
-        {
-          commit_sha: input.parentSha,
-        },
-      );
-      const baseTree = (parent.tree as Raw | undefined)?.sha;
+      // a caller that read the parent's tree already (e.g. with branchCommit) saves this read
+      const baseTree =
+        input.parentTreeSha ??
+        (
+          (
+            await github.must(
+              "read the parent commit",
+              "GET /repos/{owner}/{repo}/git/commits/{commit_sha}",
+              {
+                commit_sha: input.parentSha,
+              },
+            )
+          ).tree as Raw | undefined
+        )?.sha;
       const tree = await github.must(
         "create the tree",
         "POST /repos/{owner}/{repo}/git/trees",
