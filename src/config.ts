@@ -57,6 +57,13 @@ export const executionConfigSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(32).default(4),
   stop_on_error: z.boolean().default(true),
   allow_forks: z.boolean().default(false).describe("whether plans may execute for pull requests from forks"),
+  sandbox: z
+    .enum(["required", "auto", "off"])
+    .optional()
+    .describe(
+      "run plan and verify commands under bubblewrap: required (fail closed; the Action's default), auto (the CLI's default), or off",
+    ),
+  sandbox_network: z.boolean().default(true).describe("whether sandboxed commands may use the network"),
 });
 
 export const defaultsConfigSchema = z.strictObject({

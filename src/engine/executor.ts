@@ -19,6 +19,7 @@ import {
 import { mergePolicy } from "../plan/policy.js";
 import { withApplyCheck, type ApplyCaps } from "./apply-check.js";
 import type { BackoffOptions } from "./retry.js";
+import type { CommandSandbox } from "./sandbox.js";
 import { landParallelPhase } from "./parallel-phase.js";
 import { createRunContext, type RunContext } from "./run-context.js";
 import { RunLock } from "./run-lock.js";
@@ -52,6 +53,8 @@ export interface ExecuteOptions {
   /** Token budget on top of the plan's `budget:` (input + output + cache tokens). */
   maxTokens?: number;
   backoff?: BackoffOptions;
+  /** Where commands run: bubblewrap (see sandbox.ts), or as they are when absent. */
+  sandbox?: CommandSandbox;
   /**
    * Apply-time verification of every commit before it is pushed (on whenever `push` is set; `false`
    * switches it off). `base` is the branch head the run builds on (HEAD at the start by default).

@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { CancelledError } from "../errors.js";
 import type { CommandResult } from "./ports.js";
+import { NO_SANDBOX, type CommandSandbox } from "./sandbox.js";
 
 export interface RunCommandOptions {
   cwd: string;
@@ -26,6 +27,8 @@ export interface RunCommandOptions {
   outputIntervalMs?: number;
   /** Receives the process group id as soon as the command starts (for crash recovery). */
   onSpawn?: (processGroup: number) => void;
+  /** Where the command runs: bubblewrap, or as it is (the default). */
+  sandbox?: CommandSandbox;
 }
 
 /** Keeps the head and the tail of a stream of chunks within a fixed memory bound. */
@@ -73,9 +76,10 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
   const capture = new OutputCapture(options.maxOutputBytes ?? 64 * 1024, options.headBytes ?? 2048);
   if (options.signal?.aborted) return Promise.reject(new CancelledError());
   return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", command], {
+    const { file, args, env } = (options.sandbox ?? NO_SANDBOX).wrap(command, options.cwd, options.env);
+    const child = spawn(file, args, {
       cwd: options.cwd,
-      env: options.env,
+      env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -85,6 +89,7 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
     let lastReport = 0;
     let reportTimer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
     const interval = options.outputIntervalMs ?? 250;
 
     const report = () => {
@@ -130,7 +135,15 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
       reject(error);
     });
     // whatever the shell left running in its group goes with it, or "close" would wait for it
-    child.on("exit", () => killGroup("SIGKILL"));
+    child.on("exit", () => {
+      killGroup("SIGKILL");
+      // a process that left the group (setsid) may hold the output pipes open for as long as it
+      // likes: the command is over when its shell is, so stop reading shortly after
+      drainTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 200);
+    });
     child.on("close", (code, sig) => {
       cleanup();
       if (cancelled) {
@@ -148,6 +161,7 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
     function cleanup() {
       if (timeout) clearTimeout(timeout);
       if (killTimer) clearTimeout(killTimer);
+      if (drainTimer) clearTimeout(drainTimer);
       if (reportTimer) clearTimeout(reportTimer);
       options.signal?.removeEventListener("abort", onAbort);
     }

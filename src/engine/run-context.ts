@@ -88,6 +88,7 @@ export function createRunContext(parts: {
         budget,
         signal,
         ...(options.backoff ? { backoff: options.backoff } : {}),
+        ...(options.sandbox ? { sandbox: options.sandbox } : {}),
       };
     },
     commitRequest(task) {

@@ -26,6 +26,7 @@ import {
   type Usage,
   type Workspace,
 } from "./ports.js";
+import type { CommandSandbox } from "./sandbox.js";
 import { runCommand } from "./process-runner.js";
 import { MAX_TRANSIENT_RETRIES, backoffDelay, type BackoffOptions } from "./retry.js";
 
@@ -52,6 +53,8 @@ export interface TaskRunContext {
   maxOutputBytes?: number;
   /** Told the process group of each command started, so a crashed run's commands can be stopped. */
   onCommand?: (processGroup: number) => void;
+  /** Where commands run (bubblewrap, or as they are when absent). */
+  sandbox?: CommandSandbox;
 }
 
 export interface TaskOutcome {
@@ -109,6 +112,7 @@ async function attemptTask(
       cwd: root,
       env: ctx.env,
       signal,
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
       ...(ctx.maxOutputBytes !== undefined ? { maxOutputBytes: ctx.maxOutputBytes } : {}),
       onOutput: (tail) => ctx.reporter.event({ type: "output", taskId: task.id, tail, at: ctx.clock.now() }),
       ...(ctx.onCommand ? { onSpawn: ctx.onCommand } : {}),
@@ -235,11 +239,21 @@ export async function runTask(
       at: clock.now(),
     });
     const { signal, done } = attemptSignal(ctx);
+    // only Planwright commits a task's work: a commit a command made itself (with whatever
+    // trailers it typed) is refused and dropped, whatever the sandbox let through
+    const before = await ctx.workspace.head();
     try {
       ctx.budget.check();
       // usage counts even when the attempt fails afterwards: the tokens were spent
       await attemptTask(ctx, attempt, signal, previousFailure, (spent) => (usage = addUsage(usage, spent)));
       if (signal.aborted) throw signal.reason;
+      const after = await ctx.workspace.head();
+      if (after !== before) {
+        await ctx.workspace.resetHard(before);
+        throw new PolicyError(
+          `task ${task.id} moved the branch from ${before.slice(0, 7)} to ${after.slice(0, 7)}: commands may not commit; the commit was dropped`,
+        );
+      }
       const sha = await commit();
       if (sha === undefined && !task.allow_empty) throw nothingChanged(task);
       return { ok: true, ...(sha ? { sha } : {}), attempts: attempt, usage };
@@ -247,6 +261,7 @@ export async function runTask(
       // a command killed by our own timer reports "cancelled"; the signal knows the real reason
       const error = signal.aborted ? signal.reason : caught;
       await ctx.workspace.discard();
+      if ((await ctx.workspace.head()) !== before) await ctx.workspace.resetHard(before);
       const failureClass = failureClassOf(error);
       const message = messageOf(error);
       const canRetry =

@@ -95,6 +95,13 @@ export class GitWorkspace implements Workspace {
     return this.exclusive(() => this.out(["rev-parse", "--absolute-git-dir"]));
   }
 
+  /** The repository's own git directory, shared by all its worktrees (`--git-common-dir`). */
+  commonGitDir(): Promise<string> {
+    return this.exclusive(async () =>
+      resolve(this.root, await this.out(["rev-parse", "--path-format=absolute", "--git-common-dir"])),
+    );
+  }
+
   tree(rev = "HEAD"): Promise<string> {
     return this.exclusive(() => this.out(["rev-parse", "--verify", `${rev}^{tree}`]));
   }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { executePlan, type RunResult } from "../../engine/executor.js";
 import type { Model, Reporter } from "../../engine/ports.js";
@@ -7,6 +7,8 @@ import { JsonlReporter, teeReporter } from "../jsonl-reporter.js";
 import type { Register } from "../program.js";
 import { ProgressReporter, formatTaskTable } from "../progress-reporter.js";
 import { openPlanInRepo } from "./status.js";
+import type { SandboxMode } from "../../engine/sandbox.js";
+import { commandSandbox } from "../../flows/command-sandbox.js";
 
 /** Exit status of a run that waits for `--continue`. */
 export const EXIT_WAITING = 3;
@@ -23,6 +25,7 @@ export interface RunCommandOptions {
   model?: string;
   replay?: string;
   record?: string;
+  sandbox?: SandboxMode;
 }
 
 export interface RunCommandDeps {
@@ -74,6 +77,14 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
       .option("--branch <name>", "the remote branch to push to (default: planwright/<plan id>)")
       .option("--concurrency <n>", "most tasks of a parallel phase at once (default 4)", positiveInt)
       .option("--log <file>", "append every event as a JSON line to this file")
+      .addOption(
+        new Option(
+          "--sandbox <mode>",
+          "run commands under bubblewrap: required (refuse without it), auto (warn and run unconfined without it), off",
+        )
+          .choices(["required", "auto", "off"])
+          .default("auto"),
+      )
       .option(
         "--model <id>",
         "the Claude model for edit tasks (default: PLANWRIGHT_MODEL or claude-sonnet-4-6)",
@@ -93,6 +104,13 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
           );
           const reporter: Reporter = log ? teeReporter(progress, log) : progress;
           const model = deps.model ? await deps.model(io, options) : undefined;
+          const sandbox = options.dryRun
+            ? undefined
+            : await commandSandbox(workspace, {
+                mode: options.sandbox ?? "auto",
+                env: io.env,
+                onWarning: (m) => io.err(`planwright: warning: ${m}\n`),
+              });
           const controller = new AbortController();
           const signals = deps.signals ?? process;
           let interrupts = 0;
@@ -117,6 +135,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
               reporter,
               signal: controller.signal,
               env: io.env,
+              ...(sandbox ? { sandbox } : {}),
               ...(model ? { model } : {}),
               ...(options.continue ? { confirm: true } : {}),
               ...(options.dryRun ? { dryRun: true } : {}),
