@@ -33,6 +33,10 @@ export interface ActionInputs {
   concurrency?: number;
   /** Clone URL of the fork a pull request comes from (with `execution.allow_forks`). */
   forkRemote?: string;
+  /** The slug of the App whose token `github-token` is: its `<slug>[bot]` lands the commits. */
+  appSlug?: string;
+  /** Where commands run (the configuration's `execution.sandbox`, else required, when absent). */
+  sandbox?: "required" | "auto" | "off";
 }
 
 /** What the runner tells every step (GITHUB_* variables and the event payload). */
@@ -110,6 +114,12 @@ export function readInputs(
     throw new UsageError(
       `input fork-remote: must be an https clone URL without credentials, got ${JSON.stringify(forkRemote)}`,
     );
+  const appSlug = input("app-slug");
+  if (appSlug !== "" && !/^[a-z0-9][a-z0-9-]{0,62}(\[bot\])?$/i.test(appSlug))
+    throw new UsageError(`input app-slug: not an App slug: ${JSON.stringify(appSlug.slice(0, 80))}`);
+  const sandbox = input("sandbox").toLowerCase();
+  if (sandbox !== "" && !["required", "auto", "off"].includes(sandbox))
+    throw new UsageError(`input sandbox: must be required, auto or off, got ${JSON.stringify(sandbox)}`);
   const anthropicBaseUrl = (env["ANTHROPIC_BASE_URL"] ?? "").trim();
   if (anthropicBaseUrl !== "" && !/^https?:\/\/[^\s@]+$/.test(anthropicBaseUrl))
     throw new UsageError(
@@ -127,6 +137,8 @@ export function readInputs(
     ...(anthropicBaseUrl ? { anthropicBaseUrl } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(forkRemote ? { forkRemote } : {}),
+    ...(appSlug ? { appSlug } : {}),
+    ...(sandbox ? { sandbox: sandbox as "required" | "auto" | "off" } : {}),
   };
 }
 

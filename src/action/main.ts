@@ -15,6 +15,10 @@ import type { GitHubGateway } from "../github/gateway.js";
 import { createGateway, type OctokitLike } from "../github/octokit-gateway.js";
 import { pushWithToken } from "../git/credential-push.js";
 import { openWorkspace } from "../git/git-workspace.js";
+import { hardenGit, refusePersistedCredentials } from "../git/harden-git.js";
+import { apiLander } from "../flows/api-landing.js";
+import { commandSandbox } from "../flows/command-sandbox.js";
+import { ACTIONS_IDENTITY, botLoginOf } from "../flows/commit-proofs.js";
 import { createModelClient } from "../llm/client.js";
 import { ClaudeModel } from "../llm/coding-agent.js";
 import { cancelRuns } from "./cancel-runs.js";
@@ -122,7 +126,10 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   // first, before any child process: take every credential out of process.env and out of this
   // process's initial environment (/proc/<pid>/environ), so nothing the plan runs can read them
   const secrets = loadSecrets();
-  const env = process.env;
+  // what the plan's commands get (scrubbed further by the engine) is the step's environment as
+  // it came, without credentials; git itself then runs hardened, by absolute path
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  hardenGit(process.env);
   const settings = { ...env, ...Object.fromEntries(secrets.values) };
   const inputs = readInputs(envInputReader(settings), settings);
   core.setSecret(inputs.githubToken);
@@ -133,6 +140,7 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   }
   const context = readContext(env);
   const workspace = await openWorkspace(context.workspace);
+  await refusePersistedCredentials(workspace.root);
   const octokit = deps.octokit ?? octokitFor(inputs, context);
   const gateway = retryingGateway(createGateway(octokit, { owner: context.owner, repo: context.repo }), {
     onRetry: (what, error, delay) =>
@@ -168,10 +176,27 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
   if (pr === undefined) throw new UsageError("input pr: required (the plan's pull request number)");
 
   const remoteUrl = (await workspace.git(["remote", "get-url", "origin"])).stdout.trim();
+  const identity = inputs.appSlug ? botLoginOf(inputs.appSlug) : ACTIONS_IDENTITY;
+  if (!inputs.appSlug) {
+    core.warning(
+      "planwright: no app-slug input: task commits are made as github-actions[bot], which any workflow of this repository with contents: write can also produce; give the App's slug (create-github-app-token's app-slug output)",
+    );
+  }
   const flowDeps: PlanFlowDeps = {
     gateway,
     workspace,
-    // over HTTPS the token reaches one git push through askpass, never the checkout's config
+    identities: [identity],
+    // every task and revert commit lands through GitHub's API, signed by GitHub for the token's
+    // identity: that is what makes it provably Planwright's, and no git process sees the token
+    land: apiLander({ gateway, workspace, identity }),
+    sandboxFor: (config) =>
+      commandSandbox(workspace, {
+        mode: inputs.sandbox ?? config.execution.sandbox ?? "required",
+        network: config.execution.sandbox_network,
+        env,
+        onWarning: (m) => core.warning(clean(m)),
+      }),
+    // a fork's branch is pushed over HTTPS, the token reaching one git push through askpass
     ...(/^https?:\/\//.test(remoteUrl)
       ? { push: httpsPush(workspace.root, remoteUrl, inputs.githubToken) }
       : {}),

@@ -3,22 +3,31 @@
  * twice: not for pushes of the Action's own commits, and not again for a head already sent.
  */
 import type { Config } from "../config.js";
+import { judgeCommit } from "../engine/commit-identity.js";
+import { CommitProofs, historyCommitOf } from "../flows/commit-proofs.js";
+import { planIdOfBranch } from "../flows/plan-pr.js";
 import type { GitHubGateway } from "../github/gateway.js";
 import { evaluatePull } from "./approval.js";
 import type { JobEnv } from "./job-env.js";
 import { jobKey, type EvaluateJob } from "./jobs.js";
 
-/** Trailers the Action writes on task and revert commits (ARCHITECTURE.md, "Identifiers"). */
-const EXECUTION_TRAILER = /^Planwright-(Task|Revert):/m;
-
 /**
- * Whether a push only added the Action's own task or revert commits: then the plan is executing,
- * the Action owns the check run, and evaluating would dispatch the execution once more per task.
+ * Whether a push only added the Action's own task or revert commits, proven so by GitHub (a
+ * verified commit of one of our logins, engine/commit-identity.ts; trailers alone are not
+ * enough): then the plan is executing, the Action owns the check run, and evaluating would
+ * dispatch the execution once more per task.
  */
-async function onlyExecutionCommits(gh: GitHubGateway, head: string, before: string): Promise<boolean> {
+async function onlyExecutionCommits(
+  gh: GitHubGateway,
+  planId: string,
+  head: string,
+  before: string,
+  identities: readonly string[],
+): Promise<boolean> {
   try {
     const commits = await gh.listCommits(head, before);
-    return commits.length > 0 && commits.every((commit) => EXECUTION_TRAILER.test(commit.message));
+    const proofs = new CommitProofs(identities).addCommits(commits);
+    return commits.length > 0 && commits.every((c) => judgeCommit(historyCommitOf(c), planId, proofs).ours);
   } catch {
     // A rewritten branch or an unreadable range: evaluate, which is the safe side.
     return false;
@@ -32,7 +41,13 @@ export async function runEvaluate(
   gh: GitHubGateway,
   env: JobEnv,
 ): Promise<void> {
-  if (job.before && job.pullData && (await onlyExecutionCommits(gh, job.pullData.headSha, job.before))) {
+  const planId = job.pullData ? planIdOfBranch(job.pullData.headRef) : undefined;
+  if (
+    job.before &&
+    job.pullData &&
+    planId &&
+    (await onlyExecutionCommits(gh, planId, job.pullData.headSha, job.before, await env.ourLogins()))
+  ) {
     env.logger.info(`#${job.pull}: execution commits pushed; approval not re-evaluated`);
     return;
   }

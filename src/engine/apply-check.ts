@@ -281,7 +281,8 @@ export function withApplyCheck(workspace: Workspace, options: PushGuardOptions):
     const chain = await verifyCommitRange(workspace, { ...options, base: verified, head: sha ?? "HEAD" });
     const head = chain.at(-1) ?? verified;
     // the commit checked is the commit pushed, whatever HEAD says by now
-    await workspace.push(remote, branch, head);
-    verified = head;
+    const pushed = await workspace.push(remote, branch, head);
+    verified = pushed ? pushed.head : head;
+    return pushed;
   });
 }

@@ -20,6 +20,7 @@ import { mergePolicy } from "../plan/policy.js";
 import { withApplyCheck, type ApplyCaps } from "./apply-check.js";
 import type { BackoffOptions } from "./retry.js";
 import type { CommandSandbox } from "./sandbox.js";
+import type { ProofSource } from "./commit-identity.js";
 import { landParallelPhase } from "./parallel-phase.js";
 import { createRunContext, type RunContext } from "./run-context.js";
 import { RunLock } from "./run-lock.js";
@@ -53,6 +54,8 @@ export interface ExecuteOptions {
   /** Token budget on top of the plan's `budget:` (input + output + cache tokens). */
   maxTokens?: number;
   backoff?: BackoffOptions;
+  /** Proofs of Planwright's commits (see commit-identity.ts); the trailers alone when absent. */
+  proofs?: ProofSource;
   /** Where commands run: bubblewrap (see sandbox.ts), or as they are when absent. */
   sandbox?: CommandSandbox;
   /**
@@ -98,7 +101,7 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   const reporter = options.reporter ?? NO_REPORTER;
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = clock.now();
-  const state = deriveState(plan, options.planBlob, await workspace.history());
+  const state = deriveState(plan, options.planBlob, await workspace.history(), options.proofs);
   const reports = new Map<string, TaskReport>();
   for (const phase of plan.phases) {
     for (const task of phase.tasks) {
@@ -224,8 +227,9 @@ async function runInMainTree(run: RunContext, task: Task): Promise<void> {
     };
   }
   if (clean) await run.lock.clear();
-  run.finish(task, outcome, startedAt);
+  // pushed before it is reported, so that the report names the commit that landed
   if (outcome.ok && outcome.sha) await run.pushHead();
+  run.finish(task, outcome, startedAt);
 }
 
 async function finishRun(run: RunContext, startedAt: number): Promise<RunResult> {

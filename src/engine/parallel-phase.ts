@@ -143,8 +143,9 @@ async function runParallelTask(
             message: landed.conflict ?? "failed to land",
           };
     }
-    run.finish(task, total, startedAt ?? clock.now());
+    // pushed before it is reported, so that the report names the commit that landed
     if (total.ok && total.sha) await run.pushHead();
+    run.finish(task, total, startedAt ?? clock.now());
     return;
   }
 }

@@ -91,11 +91,18 @@ export interface Workspace {
   cherryPickAll?(shas: readonly string[]): Promise<string[]>;
   /**
    * Pushes `sha` (HEAD when absent) to `remote`'s `branch`; throws ConflictError on a
-   * non-fast-forward. Never forces.
+   * non-fast-forward. Never forces. A push that lands the commits as new ones (through GitHub's
+   * API, signed there) resolves to what landed: HEAD is then the landed head, with the same tree.
    */
-  push(remote: string, branch: string, sha?: string): Promise<void>;
+  push(remote: string, branch: string, sha?: string): Promise<PushResult | void>;
   /** Describes one commit for apply-time verification; pushes are refused when a workspace lacks it. */
   inspectCommit?(sha: string): Promise<CommitInspection>;
+}
+
+/** Commits that landed as other commits: `[local sha, landed sha]`, oldest first, and the new head. */
+export interface PushResult {
+  head: string;
+  landed: [string, string][];
 }
 
 /** Token and cost accounting for model calls. */

@@ -14,6 +14,7 @@ import {
   type Reporter,
   type Workspace,
 } from "./ports.js";
+import type { ProofSource } from "./commit-identity.js";
 import { deriveState, type ExecutionState } from "./state.js";
 
 /** One task commit to revert. */
@@ -33,6 +34,8 @@ export interface RollbackOptions {
   push?: { remote: string; branch: string };
   reporter?: Reporter;
   clock?: Pick<Clock, "now">;
+  /** Proofs of Planwright's commits (see commit-identity.ts); the trailers alone when absent. */
+  proofs?: ProofSource;
 }
 
 export interface RollbackResult {
@@ -87,7 +90,7 @@ export async function rollback(
   planBlob: string,
   options: RollbackOptions = {},
 ): Promise<RollbackResult> {
-  const state = deriveState(plan, planBlob, await workspace.history());
+  const state = deriveState(plan, planBlob, await workspace.history(), options.proofs);
   const steps = planRollback(plan, state, options.taskId);
   const start = await workspace.head();
   if (steps.length === 0) return { reverted: [], head: start };
@@ -120,7 +123,11 @@ export async function rollback(
         );
       }
     }
-    if (options.push) await workspace.push(options.push.remote, options.push.branch);
+    if (options.push) {
+      const pushed = await workspace.push(options.push.remote, options.push.branch);
+      const landed = new Map(pushed?.landed ?? []);
+      for (const r of reverted) r.revertSha = landed.get(r.revertSha) ?? r.revertSha;
+    }
   } catch (error) {
     await workspace.resetHard(start);
     if (error instanceof PlanwrightError) throw error;

@@ -42,6 +42,11 @@ export interface RunContext {
   commitRequest(task: Task): CommitRequest;
   /** Pushes HEAD when a remote is configured; a failure stops the run. */
   pushHead(): Promise<void>;
+  /**
+   * Local commits that landed as other commits (through GitHub's API): a task's commit is the
+   * landed one from then on, in reports and check runs.
+   */
+  landedAs: Map<string, string>;
   /** Records a task's end and reports it. */
   finish(task: Task, outcome: TaskOutcome, startedAt: number): void;
 }
@@ -74,6 +79,7 @@ export function createRunContext(parts: {
     gates: new GateKeeper(options.confirm ? 1 : 0),
     reports,
     statusOf,
+    landedAs: new Map(),
     taskContext(task, ws) {
       return {
         plan,
@@ -109,11 +115,12 @@ export function createRunContext(parts: {
         // tasks that landed together are pushed together: the later ones find nothing new
         const head = await workspace.head();
         if (head === pushedHead) return;
-        await withTransientRetry(() => workspace.push(push.remote, push.branch), {
+        const pushed = await withTransientRetry(() => workspace.push(push.remote, push.branch), {
           clock,
           ...(options.backoff ? { backoff: options.backoff } : {}),
         });
-        pushedHead = head;
+        for (const [local, landed] of pushed?.landed ?? []) this.landedAs.set(local, landed);
+        pushedHead = pushed ? pushed.head : head;
       } catch (error) {
         this.stop = { failureClass: failureClassOf(error), message: messageOf(error) };
       }
@@ -126,11 +133,12 @@ export function createRunContext(parts: {
       report.durationMs = clock.now() - taskStartedAt;
       if (outcome.ok) {
         report.status = "done";
-        if (outcome.sha) report.sha = outcome.sha;
+        const sha = outcome.sha === undefined ? undefined : (this.landedAs.get(outcome.sha) ?? outcome.sha);
+        if (sha) report.sha = sha;
         reporter.event({
           type: "task-committed",
           taskId: task.id,
-          sha: outcome.sha,
+          sha,
           durationMs: report.durationMs,
           attempts: report.attempts,
           at: clock.now(),

@@ -4,14 +4,9 @@
  * on any machine resumes where the last one stopped.
  */
 import { ConflictError } from "../errors.js";
+import { judgeCommit, type ProofSource } from "./commit-identity.js";
 import type { Plan } from "../plan/schema.js";
-import {
-  TRAILER_PLAN,
-  TRAILER_PLAN_BLOB,
-  TRAILER_REVERT,
-  TRAILER_TASK,
-  type HistoryCommit,
-} from "./ports.js";
+import { TRAILER_PLAN_BLOB, type HistoryCommit } from "./ports.js";
 
 export type TaskExecutionStatus = "pending" | "done" | "reverted";
 
@@ -30,6 +25,11 @@ export interface ExecutionState {
   tasks: Map<string, TaskState>;
   /** Commits without this plan's trailers after its first task commit, oldest first. */
   foreign: HistoryCommit[];
+  /**
+   * Commits that carry this plan's trailers but are not proven Planwright's (see
+   * commit-identity.ts), oldest first, with the reason: they count for nothing.
+   */
+  forged: { commit: HistoryCommit; reason: string }[];
   done: number;
   total: number;
 }
@@ -48,22 +48,32 @@ function short(sha: string | undefined): string {
  * task commit that was later reverted no longer counts, so a fully rolled-back plan may be revised
  * and run again. Also throws when a commit names a task the plan does not have.
  */
-export function deriveState(plan: Plan, planBlob: string, history: readonly HistoryCommit[]): ExecutionState {
+export function deriveState(
+  plan: Plan,
+  planBlob: string,
+  history: readonly HistoryCommit[],
+  proofs?: ProofSource,
+): ExecutionState {
   const tasks = new Map<string, TaskState>();
   for (const phase of plan.phases) for (const task of phase.tasks) tasks.set(task.id, { status: "pending" });
   const foreign: HistoryCommit[] = [];
+  const forged: ExecutionState["forged"] = [];
   /** Task id -> the commit it was last done by, when that commit was for another plan blob. */
   const stale = new Map<string, HistoryCommit>();
   let started = false;
 
   for (const [position, commit] of history.entries()) {
     const t = commit.trailers;
-    if (t[TRAILER_PLAN] !== plan.id || (t[TRAILER_TASK] === undefined && t[TRAILER_REVERT] === undefined)) {
-      if (started) foreign.push(commit);
+    const judged = judgeCommit(commit, plan.id, proofs);
+    if (!judged.ours) {
+      if (judged.reason !== undefined) {
+        forged.push({ commit, reason: judged.reason });
+        foreign.push(commit);
+      } else if (started) foreign.push(commit);
       continue;
     }
     started = true;
-    const revertOf = t[TRAILER_REVERT];
+    const revertOf = judged.claim?.kind === "revert" ? judged.claim.task : undefined;
     if (revertOf !== undefined) {
       stale.delete(revertOf);
       const state = tasks.get(revertOf);
@@ -71,7 +81,7 @@ export function deriveState(plan: Plan, planBlob: string, history: readonly Hist
       if (state) tasks.set(revertOf, { ...state, status: "reverted", revertSha: commit.sha });
       continue;
     }
-    const taskId = t[TRAILER_TASK] ?? "";
+    const taskId = judged.claim?.task ?? "";
     const blob = t[TRAILER_PLAN_BLOB];
     if (blob !== planBlob) stale.set(taskId, commit);
     else stale.delete(taskId);
@@ -94,7 +104,7 @@ export function deriveState(plan: Plan, planBlob: string, history: readonly Hist
 
   let done = 0;
   for (const state of tasks.values()) if (state.status === "done") done++;
-  return { tasks, foreign, done, total: tasks.size };
+  return { tasks, foreign, forged, done, total: tasks.size };
 }
 
 function unknownTask(commit: HistoryCommit, taskId: string, planId: string): ConflictError {

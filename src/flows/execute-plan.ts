@@ -8,7 +8,8 @@
  * The steps live in their own modules (checkout, verification, the push lease, the result); they
  * are re-exported here, where the Action and the rollback flow import them from.
  */
-import { deriveState } from "../engine/state.js";
+import type { CommandSandbox } from "../engine/sandbox.js";
+import { deriveState, type ExecutionState } from "../engine/state.js";
 import {
   TRAILER_PLAN,
   TRAILER_PLAN_BLOB,
@@ -20,14 +21,27 @@ import { ConflictError, PlanwrightError, UsageError, failureClassOf, messageOf }
 import { CheckRunReporter } from "../github/check-run-reporter.js";
 import { resultOf, nextCommands, statusOfView, type FlowResult } from "./flow-result.js";
 import { guardedWorkspace } from "./guarded-workspace.js";
-import { checkoutPlan, remoteOf, type PlanCheckout, type PlanFlowDeps } from "./plan-checkout.js";
+import {
+  checkoutPlan,
+  proofsOfBranch,
+  remoteOf,
+  type PlanCheckout,
+  type PlanFlowDeps,
+} from "./plan-checkout.js";
 import { createStatusReporter, type StatusReporter } from "./report-status.js";
 import { runPlan } from "./run-plan.js";
 import { verifyApproval, verifyHistory } from "./verify-approval.js";
 
 export { nextCommands, resultOf, statusOfView, type FlowResult, type FlowStatus } from "./flow-result.js";
 export { guardedWorkspace } from "./guarded-workspace.js";
-export { checkoutPlan, readConfig, remoteOf, type PlanCheckout, type PlanFlowDeps } from "./plan-checkout.js";
+export {
+  checkoutPlan,
+  proofsOfBranch,
+  readConfig,
+  remoteOf,
+  type PlanCheckout,
+  type PlanFlowDeps,
+} from "./plan-checkout.js";
 export { verifyApproval, verifyHistory } from "./verify-approval.js";
 
 /** What to run on which pull request (the Action's inputs, already checked). */
@@ -88,16 +102,19 @@ export async function closeReporters(
 /** Runs (or resumes) the plan of pull request `input.pull`, after re-verifying it may run. */
 export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInput): Promise<FlowResult> {
   const co = await checkoutPlan(deps, input.pull, input.planPath);
-  const state = deriveState(co.plan, co.planBlob, await deps.workspace.history());
+  const proofs = await proofsOfBranch(deps, co);
+  const state = deriveState(co.plan, co.planBlob, await deps.workspace.history(), proofs);
   const done = new Map([...state.tasks].filter(([, s]) => s.status === "done").map(([id, s]) => [id, s.sha]));
   const reporters = reportersFor(deps, co, done);
   const { reporter } = reporters;
+  let sandbox: CommandSandbox | undefined;
   try {
     if (input.planBlob !== undefined && input.planBlob !== co.planBlob) {
       throw new ConflictError(
         `the plan changed after approval: ${co.planPath} is blob ${co.planBlob.slice(0, 7)} at the head, the approved plan is blob ${input.planBlob.slice(0, 7)}`,
       );
     }
+    refuseForged(state);
     const approval = await verifyApproval(deps, co, input.botLogins);
     if (!approval.satisfied && input.onlyWhenApproved) {
       const awaiting = {
@@ -111,7 +128,8 @@ export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInpu
       return resultOf(reporter.view, "skipped", `waiting for approvals: ${approval.summary}`);
     }
     if (!approval.satisfied) throw new PlanwrightError("policy", `not approved: ${approval.summary}`);
-    await verifyHistory(deps, co, approval, approval.reviewCommits);
+    await verifyHistory(deps, co, approval, approval.reviewCommits, proofs);
+    sandbox = deps.sandboxFor ? await deps.sandboxFor(co.config) : undefined;
   } catch (error) {
     // GitHub failing is not a verdict on the plan: fail the step, a re-run verifies again
     if (failureClassOf(error) === "transient") throw error;
@@ -120,7 +138,7 @@ export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInpu
     await closeReporters(deps, reporters);
     return resultOf(reporter.view, "refused", message);
   }
-  const workspace = guardedWorkspace(deps, co.head);
+  const workspace = guardedWorkspace(deps, co.head, proofs);
   if (input.command === "retry" && input.task !== undefined) {
     if (!co.plan.phases.some((p) => p.tasks.some((t) => t.id === input.task)))
       throw new UsageError(`plan ${co.plan.id} has no task ${JSON.stringify(input.task)}`);
@@ -129,13 +147,19 @@ export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInpu
         `task ${input.task} is already done; /rollback ${input.task} first to run it again`,
       );
   }
-  if (input.command === "skip") await skipTask(workspace, co, input.task, done);
+  if (input.command === "skip") {
+    await skipTask(workspace, co, input.task, done);
+    // landed at once, so that the run's state finds it proven like every other task commit
+    await workspace.push(remoteOf(deps, co.pull), co.pull.headRef);
+  }
   const run = await runPlan(co.config.execution.stop_on_error, {
     plan: co.plan,
     planBlob: co.planBlob,
     workspace,
     reporter,
     policy: co.config.policy,
+    proofs,
+    ...(sandbox ? { sandbox } : {}),
     push: { remote: remoteOf(deps, co.pull), branch: co.pull.headRef },
     concurrency: input.concurrency ?? co.config.execution.concurrency,
     ...(input.model ? { model: input.model } : {}),
@@ -179,4 +203,14 @@ async function skipTask(
     ],
     allowEmpty: true,
   });
+}
+
+/** A commit that claims to be Planwright's without GitHub's proof stops everything built on it. */
+export function refuseForged(state: ExecutionState): void {
+  const [first] = state.forged;
+  if (!first) return;
+  const more = state.forged.length > 1 ? ` (and ${state.forged.length - 1} more)` : "";
+  throw new ConflictError(
+    `${first.reason}${more}; nothing runs on top of it until it is removed from the branch`,
+  );
 }

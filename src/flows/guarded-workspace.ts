@@ -6,13 +6,25 @@
 import type { Workspace } from "../engine/ports.js";
 import { withPush } from "../engine/with-push.js";
 import { ConflictError } from "../errors.js";
+import type { CommitProofs } from "./commit-proofs.js";
 import type { PlanFlowDeps } from "./plan-checkout.js";
 
 /** A Workspace whose push first confirms the remote head is the one we built on. */
-export function guardedWorkspace(deps: PlanFlowDeps, start: string): Workspace {
+export function guardedWorkspace(deps: PlanFlowDeps, start: string, proofs?: CommitProofs): Workspace {
   const ws = deps.workspace;
   let expected = start;
   return withPush(ws, async (remote, branch, sha) => {
+    // a fork's branch is not in this repository: it is pushed to, never landed through the API
+    if (deps.land && remote === (deps.remote ?? "origin")) {
+      const landed = await deps.land({
+        branch,
+        expected,
+        sha: sha ?? (await ws.head()),
+        ...(proofs ? { proofs } : {}),
+      });
+      expected = landed.head;
+      return landed;
+    }
     if (deps.push) {
       await deps.push(remote, branch, expected, sha);
     } else {

@@ -5,10 +5,12 @@
  */
 import { CONFIG_FILE, parseConfig, formatConfigDiagnostic, type Config } from "../config.js";
 import type { Clock } from "../engine/ports.js";
+import type { CommandSandbox } from "../engine/sandbox.js";
 import { ConflictError, PlanwrightError, UsageError } from "../errors.js";
 import type { GitHubGateway, PullRequest } from "../github/gateway.js";
 import type { GitWorkspace } from "../git/git-workspace.js";
 import { formatProblems, loadPlan } from "../plan/load-plan.js";
+import { ACTIONS_IDENTITY, proofsFromGitHub, type CommitProofs } from "./commit-proofs.js";
 import type { Plan } from "../plan/schema.js";
 
 /** Where a plan lives on its pull request, checked out and loaded. */
@@ -51,7 +53,31 @@ export interface PlanFlowDeps {
   onWarning?: (message: string) => void;
   /** Called with the plan check run's id whenever one is created. */
   onCheckRun?: (id: number) => void;
+  /**
+   * GitHub logins whose verified commits are Planwright's (the App's `<slug>[bot]`); the
+   * workflow token's `github-actions[bot]` when absent. See engine/commit-identity.ts.
+   */
+  identities?: readonly string[];
+  /**
+   * Lands commits through GitHub's API instead of pushing them (see api-landing.ts): what the
+   * Action uses, so that every task commit on GitHub is a verified commit of its identity.
+   */
+  land?: CommitLander;
+  /**
+   * The sandbox for the plan's commands, from the repository's configuration (see
+   * command-sandbox.ts); commands run as they are when absent. A PolicyError refuses the run.
+   */
+  sandboxFor?: (config: Config) => Promise<CommandSandbox>;
 }
+
+/** Lands local commits (oldest first, on top of `expected`) on `branch`; resolves to what landed. */
+export type CommitLander = (input: {
+  branch: string;
+  expected: string;
+  sha: string;
+  /** The run's proofs, told about every landed commit. */
+  proofs?: CommitProofs;
+}) => Promise<{ head: string; landed: [string, string][] }>;
 
 /** The remote the pull request's branch lives on: the fork's for a pull request from a fork. */
 export function remoteOf(deps: PlanFlowDeps, pull: PullRequest): string {
@@ -146,4 +172,13 @@ export async function checkoutPlan(
       formatProblems(path, loaded.diagnostics.filter((d) => d.severity === "error").slice(0, 5)),
     );
   return { pull, config, plan: loaded.plan, planPath: path, planBlob: blob.stdout.trim(), head };
+}
+
+/**
+ * GitHub's proofs for every commit of the pull request's branch that its base does not have
+ * (engine/commit-identity.ts): one compare request per 250 commits.
+ */
+export async function proofsOfBranch(deps: PlanFlowDeps, co: PlanCheckout): Promise<CommitProofs> {
+  const identities = deps.identities ?? [ACTIONS_IDENTITY];
+  return proofsFromGitHub(deps.gateway, co.head, co.pull.baseRef, identities);
 }

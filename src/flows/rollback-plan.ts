@@ -10,6 +10,8 @@ import {
   checkoutPlan,
   closeReporters,
   guardedWorkspace,
+  proofsOfBranch,
+  refuseForged,
   remoteOf,
   reportersFor,
   resultOf,
@@ -27,7 +29,8 @@ export interface RollbackFlowInput {
 /** Reverts task commits on the pull request's branch and pushes them. */
 export async function rollbackPlanFlow(deps: PlanFlowDeps, input: RollbackFlowInput): Promise<FlowResult> {
   const co = await checkoutPlan(deps, input.pull, input.planPath);
-  const state = deriveState(co.plan, co.planBlob, await deps.workspace.history());
+  const proofs = await proofsOfBranch(deps, co);
+  const state = deriveState(co.plan, co.planBlob, await deps.workspace.history(), proofs);
   const done = new Map([...state.tasks].filter(([, s]) => s.status === "done").map(([id, s]) => [id, s.sha]));
   const reporters = reportersFor(deps, co, done);
   const { reporter } = reporters;
@@ -36,10 +39,12 @@ export async function rollbackPlanFlow(deps: PlanFlowDeps, input: RollbackFlowIn
   }
   const clock = deps.clock;
   try {
-    const result = await rollback(guardedWorkspace(deps, co.head), co.plan, co.planBlob, {
+    refuseForged(state);
+    const result = await rollback(guardedWorkspace(deps, co.head, proofs), co.plan, co.planBlob, {
       ...(input.task !== undefined ? { taskId: input.task } : {}),
       push: { remote: remoteOf(deps, co.pull), branch: co.pull.headRef },
       reporter,
+      proofs,
       ...(clock ? { clock } : {}),
     });
     const ids = result.reverted.map((r) => r.taskId);

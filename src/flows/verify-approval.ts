@@ -3,7 +3,7 @@
  * permissions, and the branch's history after each counted approval holding only this plan's task
  * and revert commits. Either failing refuses the run with the exact reason.
  */
-import { TRAILER_PLAN, TRAILER_REVERT, TRAILER_TASK } from "../engine/ports.js";
+import { judgeCommit, type ProofSource } from "../engine/commit-identity.js";
 import { ConflictError, PlanwrightError } from "../errors.js";
 import type { GitHubGateway, Review } from "../github/gateway.js";
 import type { ApprovalResult } from "./approval-policy.js";
@@ -85,12 +85,16 @@ export async function verifyApproval(
   return { ...result.approval, reviewCommits: new Map(reviews.map((r) => [r.id, r.commitId])) };
 }
 
-/** Refuses unless every commit after the oldest counted approval is this plan's task or revert commit. */
+/**
+ * Refuses unless every commit after the oldest counted approval is this plan's task or revert
+ * commit, proven so by GitHub (see engine/commit-identity.ts): copied trailers are not enough.
+ */
 export async function verifyHistory(
   deps: PlanFlowDeps,
   co: PlanCheckout,
   approval: ApprovalResult,
   reviewCommits: ReadonlyMap<number, string>,
+  proofs: ProofSource,
 ): Promise<void> {
   const { workspace } = deps;
   for (const { reviewId, login } of approval.counted) {
@@ -102,14 +106,18 @@ export async function verifyHistory(
     if (ancestor.code !== 0)
       throw new ConflictError(`@${login} approved ${commit.slice(0, 7)}, which is no longer on the branch`);
     for (const c of await workspace.history(commit)) {
-      const t = c.trailers;
-      const ours =
-        t[TRAILER_PLAN] === co.plan.id && (t[TRAILER_TASK] !== undefined || t[TRAILER_REVERT] !== undefined);
-      if (!ours) {
-        throw new ConflictError(
-          `commit ${c.sha.slice(0, 7)} ("${c.subject.slice(0, 80)}") after the approved commit ${commit.slice(0, 7)} is not a Planwright task or revert commit`,
-        );
-      }
+      const judged = judgeCommit(c, co.plan.id, proofs);
+      if (judged.ours) continue;
+      throw new ConflictError(
+        judged.reason !== undefined
+          ? `${judged.reason}; it came after the approved commit ${commit.slice(0, 7)}`
+          : `commit ${c.sha.slice(0, 7)} ("${c.subject.slice(0, 80)}")${authorOf(proofs, c.sha)} after the approved commit ${commit.slice(0, 7)} is not a Planwright task or revert commit`,
+      );
     }
   }
+}
+
+function authorOf(proofs: ProofSource, sha: string): string {
+  const author = proofs.of(sha)?.author;
+  return author ? ` by ${author}` : "";
 }

@@ -57,6 +57,42 @@ export async function inspectCommit(reader: ObjectReader, rev: string): Promise<
   return { sha, parents, trailers: trailersOf(message), changes };
 }
 
+/** One file a commit changes against its first parent, with the new blob's id. */
+export interface CommitTreeChange {
+  path: string;
+  status: CommitFileChange["status"];
+  oldMode: string;
+  newMode: string;
+  /** The new blob's id (all zeros for a deletion). */
+  sha: string;
+}
+
+/** What landing a commit elsewhere needs: its tree, parents, message and changed files. */
+export interface CommitForLanding {
+  sha: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  changes: CommitTreeChange[];
+}
+
+/** Describes commit `rev` for landing it as a new commit (same tree, other parent) elsewhere. */
+export async function commitForLanding(reader: ObjectReader, rev: string): Promise<CommitForLanding> {
+  const object = await reader.read(`${rev}^{commit}`);
+  if (!object || object.type !== "commit") throw new PlanwrightError("usage", `no such commit: ${rev}`);
+  const { parents, message, tree } = parseCommitObject(object.content.toString("utf8"));
+  const parentTree = parents[0] === undefined ? undefined : await treeOf(reader, parents[0]);
+  const entries = await diffTrees(reader, object.sha.length / 2, parentTree, tree, "");
+  const changes = entries.map((e) => ({
+    path: e.path,
+    status: e.status,
+    oldMode: e.oldMode,
+    newMode: e.newMode,
+    sha: e.newSha,
+  }));
+  return { sha: object.sha, tree, parents, message, changes };
+}
+
 async function treeOf(reader: ObjectReader, commit: string): Promise<string> {
   const object = await reader.read(commit);
   if (!object || object.type !== "commit")

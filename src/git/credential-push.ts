@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConflictError, PlanwrightError, UsageError } from "../errors.js";
 import { pushRejectionReason } from "./porcelain.js";
-import { firstLine, runGit, translateGitError, type GitResult } from "./run-git.js";
+import { firstLine, runGit, translateGitError, type GitResult, gitProgram } from "./run-git.js";
 
 /** The user name GitHub expects with an installation or Actions token. */
 export const TOKEN_USER = "x-access-token";
@@ -160,7 +160,7 @@ function git(
   okCodes: number[] = [],
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { cwd, env, stdio: ["ignore", "pipe", "pipe", "pipe"] });
+    const child = spawn(gitProgram.path, args, { cwd, env, stdio: ["ignore", "pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on("data", (c: Buffer) => out.push(c));

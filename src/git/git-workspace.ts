@@ -10,7 +10,7 @@ import type { CommitInspection, CommitRequest, HistoryCommit, Workspace } from "
 import { ConflictError, PlanwrightError, UsageError } from "../errors.js";
 import { DEFAULT_IDENTITY, GitCommandError, runGit, type GitIdentity, type GitResult } from "./run-git.js";
 import { parseStatusPaths, pushRejectionReason } from "./porcelain.js";
-import { inspectCommit } from "./commit-inspection.js";
+import { commitForLanding, inspectCommit, type CommitForLanding } from "./commit-inspection.js";
 import { ObjectReader } from "./object-reader.js";
 import { LOG_FORMAT, formatCommitMessage, parseLog } from "./trailers.js";
 
@@ -344,6 +344,49 @@ export class GitWorkspace implements Workspace {
           { cause: error },
         );
       }
+    });
+  }
+
+  /** A commit's tree, parents, message and changed files, for landing it through the API. */
+  commitForLanding(sha: string): Promise<CommitForLanding> {
+    return this.exclusive(() => commitForLanding(this.objects, sha));
+  }
+
+  /** A blob's bytes (hashed against its id on the way in). */
+  blob(sha: string): Promise<Buffer> {
+    return this.exclusive(async () => {
+      const object = await this.objects.read(sha);
+      if (!object || object.type !== "blob") throw new PlanwrightError("internal", `no blob ${sha}`);
+      return object.content;
+    });
+  }
+
+  /**
+   * Writes a raw commit object (as GitHub created it) into the repository and resolves to its id,
+   * which the caller compares with the id GitHub gave it.
+   */
+  writeCommitObject(raw: string): Promise<string> {
+    return this.exclusive(async () =>
+      (await this.raw(["hash-object", "-t", "commit", "-w", "--stdin"], { input: raw })).stdout.trim(),
+    );
+  }
+
+  /**
+   * Moves the current branch from `from` to `to`, a commit with the same tree (a landed copy of
+   * the local commits): the index and the files stay as they are.
+   */
+  adoptCommit(to: string, from: string): Promise<void> {
+    return this.exclusive(async () => {
+      const [a, b] = await Promise.all([
+        this.out(["rev-parse", `${to}^{tree}`]),
+        this.out(["rev-parse", `${from}^{tree}`]),
+      ]);
+      if (a !== b)
+        throw new PlanwrightError(
+          "internal",
+          `cannot adopt ${to.slice(0, 7)}: its tree differs from ${from.slice(0, 7)}'s`,
+        );
+      await this.raw(["update-ref", "-m", "planwright: adopt the landed commit", "HEAD", to, from]);
     });
   }
 

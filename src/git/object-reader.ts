@@ -8,6 +8,7 @@
  * not open, and besides every object read with its content is hashed and compared with its id: a
  * forged or shifted answer fails closed instead of passing for the real object.
  */
+import { gitProgram } from "./run-git.js";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createHash } from "node:crypto";
 import { PlanwrightError, PolicyError } from "../errors.js";
@@ -98,7 +99,7 @@ class BatchProcess {
     if (this.child) return this.child;
     const mode = this.withContent ? "--batch" : "--batch-check";
     // raw objects: replace refs must not make one object look like another
-    const child = spawn("git", ["--no-replace-objects", "cat-file", mode], {
+    const child = spawn(gitProgram.path, ["--no-replace-objects", "cat-file", mode], {
       cwd: this.cwd,
       env: batchEnv(),
       stdio: ["pipe", "pipe", "pipe"],

@@ -7,6 +7,9 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { PlanwrightError, TransientError } from "../errors.js";
 
+/** The git program every git of this process runs: "git" through PATH until hardenGit fixes it. */
+export const gitProgram: { path: string } = { path: "git" };
+
 /** Who Planwright's commits are authored and committed by. */
 export interface GitIdentity {
   name: string;
@@ -80,7 +83,7 @@ export function runGit(
   options: GitRunOptions = {},
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args, {
+    const child = spawn(gitProgram.path, args, {
       cwd,
       env: gitEnv(options.identity),
       stdio: ["pipe", "pipe", "pipe"],

@@ -80,7 +80,13 @@ export interface CommitInfo {
   sha: string;
   parents: string[];
   message: string;
+  /** The author's GitHub login, else the git author name. */
   author: string;
+  /** GitHub verified the commit's signature (`commit.verification.verified`). */
+  verified: boolean;
+  /** GitHub logins of the author and committer; undefined when GitHub links no account. */
+  authorLogin?: string;
+  committerLogin?: string;
 }
 
 export type CheckStatus = "queued" | "in_progress" | "completed";
@@ -141,6 +147,28 @@ export interface FileChange {
   content: string | null;
 }
 
+/** One entry of a tree to create: UTF-8 `content`, or an existing blob's `sha` (`null` deletes). */
+export interface TreeEntryInput {
+  path: string;
+  /** "100644", "100755" or "120000" (a symbolic link, whose content is its target). */
+  mode: string;
+  content?: string;
+  sha?: string | null;
+}
+
+/** A commit as GitHub created it, with what is needed to write the same object locally. */
+export interface CreatedCommit {
+  sha: string;
+  tree: string;
+  message: string;
+  author: { name: string; email: string; date: string };
+  committer: { name: string; email: string; date: string };
+  verified: boolean;
+  /** The signed text and its signature, when GitHub signed the commit. */
+  payload?: string;
+  signature?: string;
+}
+
 export interface GitHubGateway {
   readonly owner: string;
   readonly repo: string;
@@ -187,6 +215,15 @@ export interface GitHubGateway {
     /** The parent's root tree when already known (see branchCommit): saves reading the parent. */
     parentTreeSha?: string;
   }): Promise<{ sha: string }>;
+
+  /** A blob of base64 `content`; resolves to its sha. */
+  createBlob(base64: string): Promise<string>;
+  /** `baseTree` with `entries` applied (content inline, or an existing blob, or `sha: null` to delete). */
+  createTree(baseTree: string, entries: TreeEntryInput[]): Promise<string>;
+  /** A commit made with the gateway's own identity (GitHub signs it for an App's token). */
+  createCommit(input: { message: string; tree: string; parents: string[] }): Promise<CreatedCommit>;
+  /** Moves `branch` to `sha` without force: a branch that moved meanwhile is a ConflictError. */
+  updateBranch(branch: string, sha: string): Promise<void>;
 
   getPull(number: number): Promise<PullRequest>;
   /** The open PR whose head is `branch` in this repository. */

@@ -169,11 +169,16 @@ export function mapCommit(value: unknown): CommitInfo {
   const commit = obj(value);
   const detail = obj(commit.commit);
   const parents = Array.isArray(commit.parents) ? commit.parents : [];
+  const authorLogin = str(obj(commit.author).login);
+  const committerLogin = str(obj(commit.committer).login);
   return {
     sha: str(commit.sha),
     parents: parents.map((parent) => str(obj(parent).sha)),
     message: str(detail.message),
-    author: str(obj(commit.author).login) || str(obj(detail.author).name),
+    author: authorLogin || str(obj(detail.author).name),
+    verified: obj(detail.verification).verified === true,
+    ...(authorLogin ? { authorLogin } : {}),
+    ...(committerLogin ? { committerLogin } : {}),
   };
 }
 

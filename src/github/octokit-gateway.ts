@@ -21,6 +21,7 @@ import {
   type Raw,
 } from "./map-responses.js";
 import { contentMethods } from "./repo-contents.js";
+import { gitDataMethods } from "./git-data.js";
 
 export type { OctokitLike, RetryOptions } from "./github-caller.js";
 
@@ -75,6 +76,7 @@ export function createGateway(
     owner: repo.owner,
     repo: repo.repo,
     ...contents,
+    ...gitDataMethods(github),
     ...checkRunMethods(github),
 
     async branchCommit(branch) {

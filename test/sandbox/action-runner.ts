@@ -24,6 +24,12 @@ export interface ActionRunnerOptions {
   timeoutMs?: number;
   /** Called with each finished run's log (stdout, stderr and job summary). */
   onLog?: (log: string) => void;
+  /**
+   * The `github-token` the step gets: the App's installation token with its `app-slug`, as the
+   * shipped workflows make it with actions/create-github-app-token (default), or the workflow's
+   * own GITHUB_TOKEN (github-actions[bot]).
+   */
+  token?: "app" | "actions";
 }
 
 /** The login pushes and API calls of a workflow run are attributed to. */
@@ -79,7 +85,12 @@ export function actionRunner(options: ActionRunnerOptions): WorkflowRunner {
         RUNNER_TEMP: root,
         ...files,
         ...inputs,
-        "INPUT_GITHUB-TOKEN": state.issueToken(ACTIONS_BOT),
+        ...(options.token === "actions"
+          ? { "INPUT_GITHUB-TOKEN": state.issueToken(ACTIONS_BOT) }
+          : {
+              "INPUT_GITHUB-TOKEN": state.issueToken(`${state.appSlug}[bot]`),
+              "INPUT_APP-SLUG": state.appSlug,
+            }),
         ...(options.anthropicApiKey ? { "INPUT_ANTHROPIC-API-KEY": options.anthropicApiKey } : {}),
         ...options.env,
       };

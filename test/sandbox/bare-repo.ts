@@ -38,7 +38,12 @@ export interface TreeInput {
 /** Raised for a missing object or ref; the sandbox answers 404 or 422. */
 export class GitDataError extends Error {}
 
-function run(cwd: string, args: string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+function run(
+  cwd: string,
+  args: string[],
+  input?: string | Buffer,
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       "git",
@@ -67,7 +72,7 @@ function parseIdent(line: string): { name: string; email: string; date: string }
 export class BareRepo {
   constructor(readonly dir: string) {}
 
-  git(args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  git(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<string> {
     return run(this.dir, args, input, env);
   }
 
@@ -179,7 +184,7 @@ export class BareRepo {
   }
 
   async writeBlob(content: string | Buffer): Promise<string> {
-    return (await this.git(["hash-object", "-w", "--stdin"], content.toString())).trim();
+    return (await this.git(["hash-object", "-w", "--stdin"], content)).trim();
   }
 
   /** A new tree: `base` (or empty) with `entries` applied, through a temporary index file. */

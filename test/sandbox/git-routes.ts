@@ -4,9 +4,10 @@
  * moved meanwhile loses at `update-ref`'s old-value check.
  */
 import { GitDataError, type CommitData } from "./bare-repo.js";
+import { firstUnverified, signsCommits, verificationOfCommit, writeSignedCommit } from "./commit-signing.js";
 import { notFound, paginate, unprocessable, type RouteContext, type RouteDef } from "./route-kit.js";
 
-function commitJson(context: RouteContext, commit: CommitData): Record<string, unknown> {
+async function commitJson(context: RouteContext, commit: CommitData): Promise<Record<string, unknown>> {
   const api = `${context.state.baseUrl()}/repos/${context.state.owner}/${context.state.repo}`;
   return {
     sha: commit.sha,
@@ -18,19 +19,19 @@ function commitJson(context: RouteContext, commit: CommitData): Record<string, u
     message: commit.message.replace(/\n$/, ""),
     tree: { sha: commit.tree, url: `${api}/git/trees/${commit.tree}` },
     parents: commit.parents.map((sha) => ({ sha, url: `${api}/git/commits/${sha}`, html_url: "" })),
-    verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+    verification: await verificationOfCommit(context.state.git, commit.sha),
   };
 }
 
 /** The `commit` shape of the commits and compare APIs (a git commit wrapped with GitHub users). */
-function repoCommitJson(context: RouteContext, commit: CommitData): Record<string, unknown> {
+async function repoCommitJson(context: RouteContext, commit: CommitData): Promise<Record<string, unknown>> {
   const login = (email: string) => context.state.loginByEmail(email);
   const author = login(commit.author.email);
   const committer = login(commit.committer.email);
   return {
     sha: commit.sha,
     node_id: `C_${commit.sha}`,
-    commit: { ...commitJson(context, commit), comment_count: 0 },
+    commit: { ...(await commitJson(context, commit)), comment_count: 0 },
     author: author ? context.state.userJson(author) : null,
     committer: committer ? context.state.userJson(committer) : null,
     parents: commit.parents.map((sha) => ({ sha, url: "" })),
@@ -59,6 +60,13 @@ async function moveRef(context: RouteContext, ref: string, sha: string, create: 
   if (!create && !current) return unprocessable("Reference does not exist");
   if (current && !force && !(await git.isAncestor(current, sha)))
     return unprocessable("Update is not a fast forward");
+  if (context.state.rules.requireSignedCommits) {
+    const unsigned = await firstUnverified(git, current ?? "0".repeat(40), sha);
+    if (unsigned)
+      return unprocessable(
+        `Repository rule violations found\n\nCommits must have verified signatures.\n\n${unsigned}`,
+      );
+  }
   try {
     await git.updateRef(ref, sha, current ?? "");
   } catch {
@@ -107,7 +115,7 @@ export const gitRoutes: RouteDef[] = [
       try {
         return {
           status: 200,
-          body: commitJson(context, await context.state.git.commit(context.params.commit_sha ?? "")),
+          body: await commitJson(context, await context.state.git.commit(context.params.commit_sha ?? "")),
         };
       } catch {
         return notFound();
@@ -122,14 +130,19 @@ export const gitRoutes: RouteDef[] = [
       const { git } = context.state;
       const user = context.state.user(context.actor);
       try {
-        const sha = await git.writeCommit({
+        const input = {
           tree: String(context.body?.tree ?? ""),
           parents: Array.isArray(context.body?.parents) ? context.body.parents.map(String) : [],
           message: String(context.body?.message ?? ""),
-          author: { name: user.login, email: context.state.emailOf(user.login) },
-        });
-        context.state.commitMessages.push(String(context.body?.message ?? ""));
-        return { status: 201, body: commitJson(context, await git.commit(sha)) };
+        };
+        const email = context.state.emailOf(user.login);
+        // GitHub signs an App's API commits when it chooses author and committer itself
+        const signed = signsCommits(user.login) && !context.body?.author && !context.body?.committer;
+        const sha = signed
+          ? await writeSignedCommit(git, { ...input, name: user.login, email })
+          : await git.writeCommit({ ...input, author: { name: user.login, email } });
+        context.state.commitMessages.push(input.message);
+        return { status: 201, body: await commitJson(context, await git.commit(sha)) };
       } catch (error) {
         return unprocessable(error instanceof GitDataError ? error.message : "Invalid commit");
       }
@@ -168,6 +181,20 @@ export const gitRoutes: RouteDef[] = [
       } catch (error) {
         return unprocessable(error instanceof GitDataError ? error.message : "Invalid tree");
       }
+    },
+  ],
+
+  [
+    "POST",
+    "/repos/{owner}/{repo}/git/blobs",
+    async (context) => {
+      const encoding = String(context.body?.encoding ?? "utf-8");
+      const content = Buffer.from(
+        String(context.body?.content ?? ""),
+        encoding === "base64" ? "base64" : "utf8",
+      );
+      const sha = await context.state.git.writeBlob(content);
+      return { status: 201, body: { sha, url: "" } };
     },
   ],
 
@@ -234,7 +261,7 @@ export const gitRoutes: RouteDef[] = [
       if (!head) return notFound();
       const { items, headers } = paginate(context, await git.revList(head));
       const commits = await Promise.all(
-        items.map(async (sha) => repoCommitJson(context, await git.commit(sha))),
+        items.map(async (sha) => await repoCommitJson(context, await git.commit(sha))),
       );
       return { status: 200, body: commits, headers };
     },
@@ -262,7 +289,7 @@ export const gitRoutes: RouteDef[] = [
               : "diverged";
       const { items } = paginate(context, ahead);
       const commits = await Promise.all(
-        items.map(async (sha) => repoCommitJson(context, await git.commit(sha))),
+        items.map(async (sha) => await repoCommitJson(context, await git.commit(sha))),
       );
       return {
         status: 200,
@@ -272,8 +299,8 @@ export const gitRoutes: RouteDef[] = [
           permalink_url: "",
           diff_url: "",
           patch_url: "",
-          base_commit: repoCommitJson(context, await git.commit(base)),
-          merge_base_commit: repoCommitJson(context, await git.commit(mergeBase)),
+          base_commit: await repoCommitJson(context, await git.commit(base)),
+          merge_base_commit: await repoCommitJson(context, await git.commit(mergeBase)),
           status,
           ahead_by: ahead.length,
           behind_by: behind.length,

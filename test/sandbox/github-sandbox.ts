@@ -13,6 +13,7 @@ import { assertMatchesOpenApi } from "../helpers/openapi.js";
 import { createTestRepo, type TestRepo } from "../helpers/git-repo.js";
 import { BareRepo } from "./bare-repo.js";
 import { gitRoutes } from "./git-routes.js";
+import { setSignedCommitsRule } from "./commit-signing.js";
 import { issueRoutes } from "./issue-routes.js";
 import { shapeResponse } from "./openapi-responses.js";
 import { pullRoutes } from "./pull-routes.js";
@@ -70,6 +71,8 @@ export interface GitHubSandbox extends UserActions {
   setFaults(faults: FaultOptions | undefined): void;
   setWebhook(webhook: { url: string; secret: string } | undefined): void;
   setRunner(runner: WorkflowRunner | undefined): void;
+  /** The ruleset rule "require signed commits" on every branch, for git pushes and the API. */
+  requireSignedCommits(on: boolean): Promise<void>;
   /** Sends one webhook now; `signature` "wrong" or "none" to test refusals. */
   deliver(
     event: string,
@@ -342,6 +345,10 @@ export async function startSandbox(options: SandboxOptions): Promise<GitHubSandb
     },
     setWebhook: (next) => void (webhook = next),
     setRunner: (next) => void (runner = next),
+    async requireSignedCommits(on) {
+      state.rules.requireSignedCommits = on;
+      await setSignedCommitsRule(git, on);
+    },
     async deliver(event, payload, deliverOptions = {}) {
       const body = JSON.stringify(payloadOf(event, payload, deliverOptions.sender ?? state.owner));
       return send(event, body, deliverOptions.id ?? randomUUID(), deliverOptions.signature ?? "valid");

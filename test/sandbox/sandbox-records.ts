@@ -115,6 +115,8 @@ export class SandboxRecords {
   pushedBy = new Map<string, string>();
   /** Every commit message written through the API, and every PR title and body, for audits. */
   commitMessages: string[] = [];
+  /** Repository rules the tests switch on (GitHub's rulesets). */
+  rules = { requireSignedCommits: false };
   pullBodies: string[] = [];
   /** Pull request number → the head sha last announced (for `synchronize` events). */
   pullHeads = new Map<number, string>();

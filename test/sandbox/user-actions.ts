@@ -100,6 +100,8 @@ export function userActions(state: SandboxState, internals: Internals): UserActi
       const { git } = state;
       const parent = await git.branchHead(branch);
       if (!parent) throw new Error(`sandbox: no branch ${branch}`);
+      if (state.rules.requireSignedCommits)
+        throw new Error(`sandbox: push to ${branch} refused: Commits must have verified signatures (GH013)`);
       const tree = await git.writeTree(
         (await git.commit(parent)).tree,
         Object.entries(files).map(([path, content]) =>
