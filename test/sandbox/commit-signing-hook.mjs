@@ -1,6 +1,7 @@
 // The sandbox's pre-receive hook for "require signed commits" (see commit-signing.ts): refuses a
 // push that brings a commit onto a branch without GitHub's (the sandbox's) signature of it.
 import { execFileSync } from "node:child_process";
+import process from "node:process";
 import { createHmac } from "node:crypto";
 
 const key = process.argv[2] ?? "";
