@@ -181,6 +181,16 @@ async function attemptTask(
   return { usage };
 }
 
+/** Throws (after putting the branch back) when something but Planwright moved it during a task. */
+async function refuseMovedBranch(ctx: TaskRunContext, before: string): Promise<void> {
+  const after = await ctx.workspace.head();
+  if (after === before) return;
+  await ctx.workspace.resetHard(before);
+  throw new PolicyError(
+    `task ${ctx.task.id} moved the branch from ${before.slice(0, 7)} to ${after.slice(0, 7)}: commands may not commit; the commit was dropped`,
+  );
+}
+
 /** Aborts with the typed reason when the task's timeout or the plan's time budget runs out. */
 function attemptSignal(ctx: TaskRunContext): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
@@ -247,21 +257,19 @@ export async function runTask(
       // usage counts even when the attempt fails afterwards: the tokens were spent
       await attemptTask(ctx, attempt, signal, previousFailure, (spent) => (usage = addUsage(usage, spent)));
       if (signal.aborted) throw signal.reason;
-      const after = await ctx.workspace.head();
-      if (after !== before) {
-        await ctx.workspace.resetHard(before);
-        throw new PolicyError(
-          `task ${task.id} moved the branch from ${before.slice(0, 7)} to ${after.slice(0, 7)}: commands may not commit; the commit was dropped`,
-        );
-      }
+      await refuseMovedBranch(ctx, before);
       const sha = await commit();
       if (sha === undefined && !task.allow_empty) throw nothingChanged(task);
       return { ok: true, ...(sha ? { sha } : {}), attempts: attempt, usage };
     } catch (caught) {
       // a command killed by our own timer reports "cancelled"; the signal knows the real reason
-      const error = signal.aborted ? signal.reason : caught;
+      // a moved branch is the reason, whatever else failed after the commit was made
+      const moved = await refuseMovedBranch(ctx, before).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const error = moved ?? (signal.aborted ? signal.reason : caught);
       await ctx.workspace.discard();
-      if ((await ctx.workspace.head()) !== before) await ctx.workspace.resetHard(before);
       const failureClass = failureClassOf(error);
       const message = messageOf(error);
       const canRetry =

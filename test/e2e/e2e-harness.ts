@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
-import { actionRunner } from "../sandbox/action-runner.js";
+import { actionRunner, type ActionRunnerOptions } from "../sandbox/action-runner.js";
 import { startSandbox, type GitHubSandbox, type SandboxOptions } from "../sandbox/github-sandbox.js";
 import { startAppProcess } from "./app-process.js";
 import { freePort, startAppServer, type AppServerOptions } from "./app-server.js";
@@ -102,6 +102,8 @@ export interface WorldOptions {
   faults?: SandboxOptions["faults"];
   /** Run the App in its own process at this log level, keeping its output (see `app.log()`). */
   appProcessLogLevel?: AppServerOptions["logLevel"];
+  /** More options of the workflow runner (token, runner folder, preparation of the checkout). */
+  runner?: Pick<ActionRunnerOptions, "token" | "root" | "prepare">;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -139,6 +141,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       entry: ACTION_ENTRY,
       anthropicApiKey: "sk-ant-sandbox",
       env: { ANTHROPIC_BASE_URL: model.url, ...options.runnerEnv },
+      ...options.runner,
     }),
   );
   const world: World = {

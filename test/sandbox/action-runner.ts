@@ -30,6 +30,10 @@ export interface ActionRunnerOptions {
    * own GITHUB_TOKEN (github-actions[bot]).
    */
   token?: "app" | "actions";
+  /** The runner's folder for each run (a fresh temporary one by default; emptied after the run). */
+  root?: string;
+  /** Called with the checkout and the run's HOME before the step starts (a persisted credential…). */
+  prepare?: (workspace: string, home: string) => Promise<void>;
 }
 
 /** The login pushes and API calls of a workflow run are attributed to. */
@@ -37,12 +41,15 @@ export const ACTIONS_BOT = "github-actions[bot]";
 
 export function actionRunner(options: ActionRunnerOptions): WorkflowRunner {
   return async (run, sandbox) => {
-    const root = await mkdtemp(join(tmpdir(), "planwright-run-"));
+    const root = options.root ?? (await mkdtemp(join(tmpdir(), "planwright-run-")));
     try {
+      await mkdir(root, { recursive: true });
       const workspace = join(root, "workspace");
       const home = join(root, "home");
-      await mkdir(home);
+      // as on hosted runners, a folder of HOME comes first on PATH
+      await mkdir(join(home, ".local", "bin"), { recursive: true });
       await gitIn(root, "clone", "--quiet", "--no-tags", "--branch", run.ref, sandbox.remote, workspace);
+      await options.prepare?.(workspace, home);
       const state = sandbox.state;
       const eventPath = join(root, "event.json");
       await writeFile(
@@ -66,7 +73,7 @@ export function actionRunner(options: ActionRunnerOptions): WorkflowRunner {
         Object.entries(run.inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
       );
       const env: Record<string, string> = {
-        PATH: process.env.PATH ?? "",
+        PATH: `${join(home, ".local", "bin")}:${process.env.PATH ?? ""}`,
         HOME: home,
         LANG: "C.UTF-8",
         CI: "true",
@@ -107,7 +114,10 @@ export function actionRunner(options: ActionRunnerOptions): WorkflowRunner {
       if (run.abort.signal.aborted) return "cancelled";
       return code === 0 ? "success" : "failure";
     } finally {
-      await rm(root, { recursive: true, force: true });
+      if (options.root) {
+        for (const entry of ["workspace", "home", "event.json"])
+          await rm(join(root, entry), { recursive: true, force: true });
+      } else await rm(root, { recursive: true, force: true });
     }
   };
 }
