@@ -120,6 +120,7 @@ export async function verifyCommitRange(
   }
   chain.reverse();
   const tasks = new Map(options.plan.phases.flatMap((p) => p.tasks.map((t) => [t.id, t] as const)));
+  const done = options.done ? new Set(options.done) : undefined;
   let parent = base;
   for (const commit of chain) {
     const taskId = commit.trailers[TRAILER_TASK];
@@ -130,10 +131,23 @@ export async function verifyCommitRange(
       );
     }
     const problems = commitProblems(commit, { ...options, expectedParent: parent, task });
+    if (done) problems.push(...scheduleProblems(task, done));
     if (problems.length > 0) throw refusal(commit.sha, task.id, problems);
+    done?.add(task.id);
     parent = commit.sha;
   }
   return chain.map((c) => c.sha);
+}
+
+/**
+ * A task's commit may come only once and only after the tasks it needs: a commit that names a
+ * task out of turn (a command that committed with a later task's trailers) is refused.
+ */
+function scheduleProblems(task: Task, done: ReadonlySet<string>): string[] {
+  if (done.has(task.id))
+    return [`task ${task.id} is done already: a second commit for it is not one of the plan's`];
+  const missing = (task.needs ?? []).filter((n) => !done.has(n));
+  return missing.length === 0 ? [] : [`it comes before ${missing.join(", ")}, which task ${task.id} needs`];
 }
 
 /** Every reason to refuse `commit`, in a stable order; empty when it may be pushed. */
@@ -267,6 +281,11 @@ function formatBytes(bytes: number): string {
 export interface PushGuardOptions extends Omit<TaskCommitCheck, "commit" | "expectedParent" | "task"> {
   /** The branch head the run builds on: the first new commit must sit on it. */
   base: string;
+  /**
+   * Tasks done at `base`: when given, each commit must be for a task not done yet whose `needs`
+   * are done (at the base or by an earlier commit of the range).
+   */
+  done?: Iterable<string>;
 }
 
 /**
@@ -277,8 +296,18 @@ export interface PushGuardOptions extends Omit<TaskCommitCheck, "commit" | "expe
  */
 export function withApplyCheck(workspace: Workspace, options: PushGuardOptions): Workspace {
   let verified = options.base;
+  const done = options.done ? new Set(options.done) : undefined;
   return withPush(workspace, async (remote, branch, sha) => {
-    const chain = await verifyCommitRange(workspace, { ...options, base: verified, head: sha ?? "HEAD" });
+    const chain = await verifyCommitRange(workspace, {
+      ...options,
+      base: verified,
+      head: sha ?? "HEAD",
+      ...(done ? { done } : {}),
+    });
+    for (const c of chain) {
+      const task = (await workspace.inspectCommit?.(c))?.trailers[TRAILER_TASK];
+      if (task !== undefined) done?.add(task);
+    }
     const head = chain.at(-1) ?? verified;
     // the commit checked is the commit pushed, whatever HEAD says by now
     const pushed = await workspace.push(remote, branch, head);

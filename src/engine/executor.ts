@@ -142,7 +142,10 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   await lock.recover(workspace);
 
   const run = createRunContext({
-    options: await guardPushes(options),
+    options: await guardPushes(
+      options,
+      [...state.tasks].filter(([, t]) => t.status === "done").map(([id]) => id),
+    ),
     clock,
     reporter,
     signal,
@@ -168,7 +171,7 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
 }
 
 /** The options with a workspace whose pushes pass apply-time verification first (when pushing). */
-async function guardPushes(options: ExecuteOptions): Promise<ExecuteOptions> {
+async function guardPushes(options: ExecuteOptions, done: readonly string[]): Promise<ExecuteOptions> {
   const check = options.applyCheck;
   if (!options.push || check === false) return options;
   const { plan, workspace } = options;
@@ -178,6 +181,7 @@ async function guardPushes(options: ExecuteOptions): Promise<ExecuteOptions> {
     policy: mergePolicy(options.policy, plan.policy),
     extraDeny: options.extraDeny ?? [],
     base: check?.base ?? (await workspace.head()),
+    done,
     ...(check?.caps ? { caps: check.caps } : {}),
     ...(check?.executablePaths ? { executablePaths: check.executablePaths } : {}),
   });

@@ -35,6 +35,7 @@ phases:
         write: { path: src/a.txt, content: "a\\n" }
       - id: b
         title: B
+        needs: [a]
         run: echo b > src/b.txt
 `;
 
@@ -127,6 +128,47 @@ describe("planwright verify-bundle", () => {
     expect(code).toBe(1);
     expect(err).toMatch(/^planwright: refused to push commit [0-9a-f]{7} of task b: /);
     expect(err).toContain('.github/workflows/x.yml: denied by the built-in deny list ".github/workflows/**"');
+    expect(await remoteMain()).toBe(base);
+  });
+
+  it.each([
+    ["a later task's trailers before the task it needs", "before"],
+    ["a second commit for a task already done", "again"],
+  ] as const)("refuses a bundle with a command's own commit carrying %s", async (_what, where) => {
+    const { base, bundle } = await job1(async (dir, git) => {
+      const blob = planBlobOf(new Uint8Array(await readFile(join(dir, PLAN_PATH))));
+      const forge = async (file: string) => {
+        await run("sh", ["-c", `mkdir -p src && echo forged > src/${file}`], { cwd: dir });
+        await git("add", "-A");
+        await git(
+          "-c",
+          "user.name=x",
+          "-c",
+          "user.email=x@x",
+          "commit",
+          "--quiet",
+          "-m",
+          "B",
+          "-m",
+          `Planwright-Plan: 5-two-tier\nPlanwright-Task: b\nPlanwright-Plan-Blob: ${blob}`,
+        );
+      };
+      if (where === "again") {
+        await forge("again.txt");
+        return;
+      }
+      // the forged "b" first, then the real "a" and "b" replayed on top of it
+      const [a, b] = (await git("rev-list", "--reverse", "HEAD~2..HEAD")).split("\n");
+      await git("reset", "--quiet", "--hard", "HEAD~2");
+      await forge("early.txt");
+      await git("-c", "user.name=x", "-c", "user.email=x@x", "cherry-pick", "--quiet", a ?? "", b ?? "");
+    });
+    const { code, err } = await job2(bundle, base);
+    expect(code).toBe(1);
+    expect(err).toMatch(/refused to push commit [0-9a-f]{7} of task b: /);
+    expect(err).toMatch(
+      where === "before" ? /it comes before a, which task b needs/ : /task b is done already/,
+    );
     expect(await remoteMain()).toBe(base);
   });
 

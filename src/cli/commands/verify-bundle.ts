@@ -4,6 +4,7 @@ import { PolicyError, UsageError } from "../../errors.js";
 import { DEFAULT_APPLY_CAPS, verifyCommitRange, type ApplyCaps } from "../../engine/apply-check.js";
 import { pushWithToken } from "../../git/credential-push.js";
 import { readTaskBundle } from "../../git/task-bundle.js";
+import { deriveState } from "../../engine/state.js";
 import { mergePolicy } from "../../plan/policy.js";
 import { EXIT_FAILURE, EXIT_OK } from "../io.js";
 import type { Register } from "../program.js";
@@ -83,9 +84,17 @@ export const registerVerifyBundle: Register = (program, run) => {
           ...(options.maxBytes !== undefined ? { maxCommitBytes: options.maxBytes } : {}),
           ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
         };
+        // the tasks done at the base (its history's record): each bundle commit must be for a
+        // task not done yet whose needs are done, so a commit naming a later task is refused
+        const atBase = (await workspace.head()) === base;
+        const state = atBase ? deriveState(plan, planBlob, await workspace.history()) : undefined;
+        const done = state
+          ? [...state.tasks].filter(([, t]) => t.status === "done").map(([id]) => id)
+          : undefined;
         const commits = await verifyCommitRange(workspace, {
           plan,
           planBlob,
+          ...(done ? { done } : {}),
           policy: mergePolicy(plan.policy),
           extraDeny: options.deny ?? [],
           caps,
