@@ -4,6 +4,7 @@
  * Pass names to run a subset: `npm run bench -- validate`.
  */
 import { benchExecutor } from "./executor.js";
+import { benchIsolation } from "./isolation.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchValidate } from "./validate.js";
 
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<string[]>> = {
   validate: benchValidate,
   executor: benchExecutor,
   sandbox: benchSandbox,
+  isolation: benchIsolation,
 };
 
 const wanted = process.argv.slice(2);

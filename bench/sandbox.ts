@@ -29,7 +29,8 @@ const byAction = (r: RequestRecord) => r.actor === ACTIONS_BOT;
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 async function requestsFor(tasks: number): Promise<string> {
-  const world = await startWorld({ files: MANUAL_CONFIG });
+  // the Action on the workflow token, so that its requests are told apart from the App's
+  const world = await startWorld({ files: MANUAL_CONFIG, runner: { token: "actions" } });
   try {
     const { github, model } = world;
     const issue = await github.createIssue("maya", "Many files");
@@ -203,7 +204,7 @@ async function cacheShare(): Promise<string> {
     defaults: { verify: "node --version" },
     phases: [{ id: "docs", title: "Docs", mode: "sequential", tasks }],
   };
-  const world = await startWorld({ files });
+  const world = await startWorld({ files, runner: { token: "actions" } });
   const proxy = await usageProxy(world.model.url);
   world.github.setRunner(
     (await import("../test/sandbox/action-runner.js")).actionRunner({

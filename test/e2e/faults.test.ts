@@ -14,7 +14,8 @@ const BOT = "planwright[bot]";
 let world: World;
 
 beforeAll(async () => {
-  world = await startWorld();
+  // the Action on the workflow token, so that faults can be aimed at it alone
+  world = await startWorld({ runner: { token: "actions" } });
   world.github.addUser("sam", "write");
 }, 60_000);
 afterAll(async () => {
