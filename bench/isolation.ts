@@ -26,8 +26,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function benchIsolation(): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), "planwright-bench-isolation-"));
   try {
-    const sandbox = await createSandbox(dir, { mode: "auto", gitDir: join(dir, ".git"), onWarning: () => undefined });
-    if (sandbox.kind !== "bubblewrap") return ["bubblewrap is not available here: sandbox start not measured"];
+    const sandbox = await createSandbox(dir, {
+      mode: "auto",
+      gitDir: join(dir, ".git"),
+      onWarning: () => undefined,
+    });
+    if (sandbox.kind !== "bubblewrap")
+      return ["bubblewrap is not available here: sandbox start not measured"];
     await timeOnce(sandbox, dir); // warm-up
     await timeOnce(NO_SANDBOX, dir);
     const bare: number[] = [];

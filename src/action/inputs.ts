@@ -35,6 +35,8 @@ export interface ActionInputs {
   forkRemote?: string;
   /** The slug of the App whose token `github-token` is: its `<slug>[bot]` lands the commits. */
   appSlug?: string;
+  /** Run once in the sandbox before the first task (`npm ci`): install scripts never run outside it. */
+  setup?: string;
   /** Where commands run (the configuration's `execution.sandbox`, else required, when absent). */
   sandbox?: "required" | "auto" | "off";
 }
@@ -117,6 +119,7 @@ export function readInputs(
   const appSlug = input("app-slug");
   if (appSlug !== "" && !/^[a-z0-9][a-z0-9-]{0,62}(\[bot\])?$/i.test(appSlug))
     throw new UsageError(`input app-slug: not an App slug: ${JSON.stringify(appSlug.slice(0, 80))}`);
+  const setup = input("setup");
   const sandbox = input("sandbox").toLowerCase();
   if (sandbox !== "" && !["required", "auto", "off"].includes(sandbox))
     throw new UsageError(`input sandbox: must be required, auto or off, got ${JSON.stringify(sandbox)}`);
@@ -138,6 +141,7 @@ export function readInputs(
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(forkRemote ? { forkRemote } : {}),
     ...(appSlug ? { appSlug } : {}),
+    ...(setup ? { setup } : {}),
     ...(sandbox ? { sandbox: sandbox as "required" | "auto" | "off" } : {}),
   };
 }

@@ -226,6 +226,7 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
         signal,
         env: commandEnv(env),
         onlyWhenApproved,
+        ...(inputs.setup ? { setup: inputs.setup } : {}),
         ...(task ? { task } : {}),
         ...(inputs.plan ? { planPath: inputs.plan } : {}),
         ...(inputs.planBlob ? { planBlob: inputs.planBlob } : {}),

@@ -27,6 +27,7 @@ import { RunLock } from "./run-lock.js";
 import { describeRun, gateOf, type StatusOf } from "./scheduler.js";
 import { deriveState } from "./state.js";
 import { runTask, type TaskOutcome } from "./task-runner.js";
+import { runCommand } from "./process-runner.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -56,6 +57,11 @@ export interface ExecuteOptions {
   backoff?: BackoffOptions;
   /** Proofs of Planwright's commits (see commit-identity.ts); the trailers alone when absent. */
   proofs?: ProofSource;
+  /**
+   * A command run once before the first task, in the same sandbox (installing the project's
+   * dependencies: `npm ci`). It may change only ignored files; a failure stops the run.
+   */
+  setup?: string;
   /** Where commands run: bubblewrap (see sandbox.ts), or as they are when absent. */
   sandbox?: CommandSandbox;
   /**
@@ -162,6 +168,7 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   });
   // a task committed just before a crash may not have been pushed yet
   if (state.done > 0) await run.pushHead();
+  if (options.setup && state.done < state.total) await runSetup(run, options.setup);
   for (const phase of plan.phases) {
     if (run.stop || run.waiting || signal.aborted) break;
     if (phase.mode === "parallel") await landParallelPhase(run, phase);
@@ -281,4 +288,30 @@ function result(
   rest: Pick<RunResult, "head" | "durationMs" | "usage"> & Partial<RunResult>,
 ): RunResult {
   return { ...rest, outcome, message, tasks: [...reports.values()] };
+}
+
+/** Runs the setup command; a failure, or a change to tracked files, stops the run. */
+async function runSetup(run: RunContext, command: string): Promise<void> {
+  const result = await runCommand(command, {
+    cwd: run.workspace.root,
+    env: run.env,
+    signal: run.signal,
+    ...(run.options.sandbox ? { sandbox: run.options.sandbox } : {}),
+  });
+  const tail = result.output.trimEnd().split("\n").slice(-20).join("\n");
+  if (result.exitCode !== 0) {
+    run.stop = {
+      failureClass: "verification",
+      message: `setup command ${JSON.stringify(command)} exited with status ${result.exitCode ?? "?"}${tail ? `:\n${tail}` : ""}`,
+    };
+    return;
+  }
+  const changed = await run.workspace.changedPaths();
+  if (changed.length > 0) {
+    await run.workspace.discard();
+    run.stop = {
+      failureClass: "policy",
+      message: `setup command ${JSON.stringify(command)} changed tracked files (${changed.slice(0, 5).join(", ")}); it may only make ignored ones such as node_modules`,
+    };
+  }
 }

@@ -61,6 +61,8 @@ export interface ExecuteFlowInput {
   botLogins?: readonly string[];
   /** For a new approval: when the policy does not hold yet, only update the status comment. */
   onlyWhenApproved?: boolean;
+  /** Run once before the first task, in the sandbox (`npm ci`). */
+  setup?: string;
 }
 
 /** The check-run reporter and status comment of one run on a plan's pull request. */
@@ -160,6 +162,7 @@ export async function executePlanFlow(deps: PlanFlowDeps, input: ExecuteFlowInpu
     policy: co.config.policy,
     proofs,
     ...(sandbox ? { sandbox } : {}),
+    ...(input.setup ? { setup: input.setup } : {}),
     push: { remote: remoteOf(deps, co.pull), branch: co.pull.headRef },
     concurrency: input.concurrency ?? co.config.execution.concurrency,
     ...(input.model ? { model: input.model } : {}),

@@ -57,7 +57,35 @@ export async function pushWithToken(
   }
   if (token === "" || /[\r\n\0]/.test(token))
     throw new UsageError("the push token is empty or has line breaks");
-  const url = withUser(remoteUrl);
+  return pushFromScratch(root, withUser(remoteUrl), branch, token, options);
+}
+
+/**
+ * `planwright run --push` on a person's machine: the same push from a fresh bare repository that
+ * borrows the objects (so nothing of the repository's own configuration runs: no hooks, no
+ * `pushurl`/`receivepack`/`insteadOf`, no filters, no credential helper a task wrote into
+ * `.git/config`), to a URL resolved before the run, with the person's global configuration kept
+ * for their credential helper.
+ */
+export async function pushIsolated(
+  root: string,
+  url: string,
+  branch: string,
+  options: PushWithTokenOptions = {},
+): Promise<void> {
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes("..") || branch.startsWith("-")) {
+    throw new UsageError(`refusing to push to an unusual branch name ${JSON.stringify(branch)}`);
+  }
+  return pushFromScratch(root, url, branch, undefined, options);
+}
+
+async function pushFromScratch(
+  root: string,
+  url: string,
+  branch: string,
+  token: string | undefined,
+  options: PushWithTokenOptions,
+): Promise<void> {
   const sha = (
     await runGit(root, ["rev-parse", "--verify", "--end-of-options", `${options.sha ?? "HEAD"}^{commit}`])
   ).stdout.trim();
@@ -70,8 +98,8 @@ export async function pushWithToken(
     await chmod(dir, 0o700);
     const repo = join(dir, "repo.git");
     const askpass = join(dir, "askpass.sh");
-    await writeFile(askpass, ASKPASS, { mode: 0o700 });
-    const env = pushEnv(dir, askpass);
+    if (token !== undefined) await writeFile(askpass, ASKPASS, { mode: 0o700 });
+    const env = token !== undefined ? pushEnv(dir, askpass) : userPushEnv();
     await git(dir, ["init", "--quiet", "--bare", "--template=", repo], env);
     await writeFile(join(repo, "objects", "info", "alternates"), `${objects}\n`);
     const args = ["push", "--porcelain", "--no-verify"];
@@ -95,7 +123,7 @@ export async function pushWithToken(
     try {
       await git(repo, args, env, token);
     } catch (error) {
-      throw pushError(error, branch, token);
+      throw pushError(error, branch, token ?? "\0no token\0");
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -148,6 +176,18 @@ function pushEnv(home: string, askpass: string): NodeJS.ProcessEnv {
     GIT_TERMINAL_PROMPT: "0",
     LC_ALL: "C",
     LANGUAGE: "C",
+  };
+}
+
+/** The person's environment with hooks off: their global config (credential helper) stays. */
+function userPushEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "core.hooksPath",
+    GIT_CONFIG_VALUE_0: "/dev/null",
+    GIT_TERMINAL_PROMPT: "0",
+    LC_ALL: "C",
   };
 }
 

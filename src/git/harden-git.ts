@@ -8,7 +8,8 @@
  */
 import { existsSync } from "node:fs";
 import { PolicyError } from "../errors.js";
-import { gitProgram, runGit } from "./run-git.js";
+import { persistedCredentials } from "./credential-push.js";
+import { gitProgram } from "./run-git.js";
 
 /** PATH for git and what git starts (ssh, gpg), when a credential is in the process. */
 export const TRUSTED_PATH = "/usr/bin:/bin:/usr/sbin:/sbin";
@@ -49,22 +50,10 @@ export function hardenGit(env: NodeJS.ProcessEnv = process.env, candidates = GIT
 
 /** Refuses a checkout whose git configuration keeps a credential (included files too). */
 export async function refusePersistedCredentials(root: string): Promise<void> {
-  const found = await runGit(
-    root,
-    [
-      "config",
-      "--show-origin",
-      "--includes",
-      "--get-regexp",
-      "^(http\\..*\\.extraheader|credential\\..*|url\\..*\\.insteadof)$",
-    ],
-    { okCodes: [1] },
-  );
-  const lines = found.stdout.split("\n").filter((l) => l.trim() !== "");
-  if (lines.length === 0) return;
-  const [origin = "", key = ""] = (lines[0] ?? "").split(/\s+/);
+  const [first, ...rest] = await persistedCredentials(root);
+  if (first === undefined) return;
   throw new PolicyError(
-    `the checkout's git configuration sets ${key} (${origin}): a credential or rewrite that the plan's commands could use; ` +
-      "check out with persist-credentials: false and keep credentials out of git config",
+    `the checkout's git configuration keeps a credential: ${first}${rest.length > 0 ? ` and ${rest.length} more` : ""}; ` +
+      "the plan's commands could read it. Check out with persist-credentials: false and keep credentials out of git config",
   );
 }

@@ -9,6 +9,9 @@ import { ProgressReporter, formatTaskTable } from "../progress-reporter.js";
 import { openPlanInRepo } from "./status.js";
 import type { SandboxMode } from "../../engine/sandbox.js";
 import { commandSandbox } from "../../flows/command-sandbox.js";
+import { withPush } from "../../engine/with-push.js";
+import { pushIsolated } from "../../git/credential-push.js";
+import type { GitWorkspace } from "../../git/git-workspace.js";
 
 /** Exit status of a run that waits for `--continue`. */
 export const EXIT_WAITING = 3;
@@ -111,6 +114,10 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
                 env: io.env,
                 onWarning: (m) => io.err(`planwright: warning: ${m}\n`),
               });
+          // the push URL is read before any task runs, and the push happens outside the
+          // repository's own configuration (hooks, pushurl, insteadOf, helpers a task wrote)
+          const pushTo =
+            options.push && !options.dryRun ? await isolatedPush(workspace, options.push) : undefined;
           const controller = new AbortController();
           const signals = deps.signals ?? process;
           let interrupts = 0;
@@ -131,7 +138,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
             const result = await executePlan({
               plan,
               planBlob,
-              workspace,
+              workspace: pushTo ? withPush(workspace, pushTo) : workspace,
               reporter,
               signal: controller.signal,
               env: io.env,
@@ -167,3 +174,13 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
 
 /** The `run` command without a model; the model factory registers its own with createRunCommand. */
 export const registerRun: Register = createRunCommand();
+
+/** A push to the remote's push URL as it is now, from outside the repository's configuration. */
+async function isolatedPush(
+  workspace: GitWorkspace,
+  remote: string,
+): Promise<(remote: string, branch: string, sha?: string) => Promise<void>> {
+  const known = await workspace.git(["remote", "get-url", "--push", "--", remote], { okCodes: [2, 128] });
+  const url = known.code === 0 ? known.stdout.trim() : remote;
+  return (_remote, branch, sha) => pushIsolated(workspace.root, url, branch, sha ? { sha } : {});
+}
