@@ -4,6 +4,7 @@
  * processes; leave a process behind; outlive its timeout by detaching. Real bubblewrap, real
  * processes, real git repositories.
  */
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PolicyError } from "../../src/errors.js";
 import { runCommand } from "../../src/engine/process-runner.js";
-import { createSandbox, type CommandSandbox } from "../../src/engine/sandbox.js";
+import { bubblewrapArgs, createSandbox, type CommandSandbox } from "../../src/engine/sandbox.js";
 import { commandSandbox } from "../../src/flows/command-sandbox.js";
 import { openWorkspace } from "../../src/git/git-workspace.js";
 import { createTestRepo, type TestRepo } from "../helpers/git-repo.js";
@@ -145,6 +146,23 @@ describe.runIf(haveBwrap)("bubblewrap sandbox", () => {
     expect(result.output).toContain("started");
     await new Promise((r) => setTimeout(r, 1_600));
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it("leaves nothing running when the process that started it is killed (SIGKILL)", async () => {
+    const tag = `${Date.now() % 100000}.${process.pid % 1000}`;
+    const args = bubblewrapArgs(`setsid sleep 3${tag} & sleep 3${tag}`, repo.dir, {
+      mode: "required",
+      gitDir: join(repo.dir, ".git"),
+    });
+    const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    // a parent shell stands for the Action: it starts the sandbox and is killed without warning
+    const parent = spawn("sh", ["-c", `${BWRAP} ${quoted} & wait`], { stdio: "ignore" });
+    const running = () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes(`sleep 3${tag}`);
+    for (let i = 0; i < 50 && !running(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(running()).toBe(true);
+    parent.kill("SIGKILL");
+    for (let i = 0; i < 40 && running(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(running()).toBe(false);
   });
 
   it("holds its timeout against a detached process", async () => {
