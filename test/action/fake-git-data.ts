@@ -8,6 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEST_GIT_ENV } from "../helpers/git-repo.js";
+import { signedCommitText, verificationOf } from "../sandbox/commit-signing.js";
+
+/** Who the fake's API commits are made by: the workflow token's bot, as GitHub names it. */
+const API_BOT = {
+  login: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com",
+};
 
 type Json = Record<string, unknown>;
 type Reply = [number, unknown];
@@ -36,6 +43,17 @@ function git(
   }
 }
 
+/** The raw commit object, untrimmed (its signature covers the last newline too). */
+function rawCommit(remote: string, sha: string): string {
+  try {
+    return execFileSync("git", ["cat-file", "commit", sha], { cwd: remote, env: TEST_GIT_ENV }).toString(
+      "utf8",
+    );
+  } catch {
+    return "";
+  }
+}
+
 function commitJson(remote: string, sha: string): Json | undefined {
   const text = git(remote, ["log", "-1", "--format=%H%n%T%n%P%n%an%n%ae%n%aI%n%B", sha, "--"]);
   if (text === undefined) return undefined;
@@ -51,19 +69,25 @@ function commitJson(remote: string, sha: string): Json | undefined {
     message: message.join("\n").trim(),
     author: person,
     committer: person,
+    verification: verificationOf(rawCommit(remote, full)),
   };
 }
 
 /** A commit as the commits API shows it: the git commit nested under `commit`. */
 function commitApiJson(remote: string, sha: string): Json | undefined {
   const commit = commitJson(remote, sha);
-  return commit ? { sha, commit, parents: commit.parents } : undefined;
+  const user =
+    (commit?.author as { email?: string } | undefined)?.email === API_BOT.email
+      ? { login: API_BOT.login, type: "Bot" }
+      : null;
+  return commit ? { sha, commit, parents: commit.parents, author: user, committer: user } : undefined;
 }
 
 /** `git/trees` POST: `base_tree` plus inline contents (`sha: null` deletes), through a scratch index. */
 function createTree(remote: string, body: Json): Reply {
   const scratch = mkdtempSync(join(tmpdir(), "planwright-fake-index-"));
-  const env = { GIT_INDEX_FILE: join(scratch, "index") };
+  // update-index wants a work tree even for index-only changes: give it an empty one
+  const env = { GIT_INDEX_FILE: join(scratch, "index"), GIT_WORK_TREE: scratch };
   try {
     if (
       typeof body.base_tree === "string" &&
@@ -137,10 +161,68 @@ export function gitDataRoute(
   }
   if (method === "POST" && path === "/git/trees") return createTree(remote, b);
   if (method === "POST" && path === "/git/commits") {
+    // GitHub signs the commits an App's token creates without naming author or committer
     const parents = Array.isArray(b.parents) ? (b.parents as string[]) : [];
-    const args = ["commit-tree", String(b.tree), ...parents.flatMap((p) => ["-p", p])];
-    const sha = git(remote, args, { input: String(b.message ?? "") });
+    if (
+      git(remote, ["cat-file", "-e", `${String(b.tree)}^{tree}`]) === undefined ||
+      parents.some((p) => git(remote, ["cat-file", "-e", `${p}^{commit}`]) === undefined)
+    )
+      return [422, { message: "Tree or parent not found" }];
+    const who = `${API_BOT.login} <${API_BOT.email}> ${Math.floor(Date.now() / 1000)} +0000`;
+    const payload = [
+      `tree ${String(b.tree)}`,
+      ...parents.map((p) => `parent ${p}`),
+      `author ${who}`,
+      `committer ${who}`,
+      "",
+      String(b.message ?? ""),
+    ].join("\n");
+    const sha = git(remote, ["hash-object", "-t", "commit", "-w", "--stdin"], {
+      input: signedCommitText(payload),
+    });
     return sha ? [201, commitJson(remote, sha)] : [422, { message: "Tree or parent not found" }];
+  }
+  if (method === "POST" && path === "/git/blobs") {
+    const content = Buffer.from(String(b.content ?? ""), b.encoding === "base64" ? "base64" : "utf8");
+    try {
+      const sha = execFileSync("git", ["hash-object", "-w", "--stdin"], {
+        cwd: remote,
+        env: TEST_GIT_ENV,
+        input: content,
+      })
+        .toString("utf8")
+        .trim();
+      return [201, { sha, url: "" }];
+    } catch {
+      return [422, { message: "Invalid blob" }];
+    }
+  }
+  if (method === "GET" && (m = /^\/compare\/([^.]+)\.\.\.(.+)$/.exec(path))) {
+    const base = git(remote, ["rev-parse", "--verify", "--quiet", `${m[1] ?? ""}^{commit}`]);
+    const head = git(remote, ["rev-parse", "--verify", "--quiet", `${m[2] ?? ""}^{commit}`]);
+    if (!base || !head) return NOT_FOUND;
+    const ahead = (git(remote, ["rev-list", "--reverse", head, `^${base}`]) ?? "")
+      .split("\n")
+      .filter(Boolean);
+    const behind = (git(remote, ["rev-list", base, `^${head}`]) ?? "").split("\n").filter(Boolean);
+    const status =
+      ahead.length === 0
+        ? behind.length === 0
+          ? "identical"
+          : "behind"
+        : behind.length === 0
+          ? "ahead"
+          : "diverged";
+    return [
+      200,
+      {
+        status,
+        ahead_by: ahead.length,
+        behind_by: behind.length,
+        total_commits: ahead.length,
+        commits: ahead.map((sha) => commitApiJson(remote, sha)),
+      },
+    ];
   }
   if (method === "POST" && path === "/git/refs") {
     // update-ref with a zero old value creates only: an existing branch is GitHub's 422
