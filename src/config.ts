@@ -74,6 +74,31 @@ export const budgetConfigSchema = z.strictObject({
   max_turns_per_task: z.number().int().positive().default(30),
 });
 
+const globs = z.array(z.string().min(1, { message: "must not be empty" }));
+
+/** The plan's policy plus what only the configuration may say: which protected paths plans may touch. */
+export const configPolicySchema = policySchema.extend({
+  protected: z
+    .strictObject({
+      allow: globs
+        .default([])
+        .describe("protected paths a plan may touch when a task names them and the plan's risk is critical"),
+      add: globs.default([]).describe("globs added to the built-in protected list"),
+    })
+    .optional(),
+});
+
+/** Limits on planning, so that a flood of /plan comments costs a bounded amount. */
+export const planningConfigSchema = z.strictObject({
+  max_concurrent_per_user: z.number().int().min(1).max(20).default(2),
+  max_concurrent_per_repo: z.number().int().min(1).max(50).default(4),
+  daily_max_usd: z
+    .number()
+    .positive()
+    .default(20)
+    .describe("model spend on planning per repository per UTC day"),
+});
+
 export const configSchema = z.strictObject({
   model: z
     .string()
@@ -85,8 +110,9 @@ export const configSchema = z.strictObject({
   approvals: approvalsConfigSchema.prefault({}),
   execution: executionConfigSchema.prefault({}),
   defaults: defaultsConfigSchema.prefault({}),
-  policy: policySchema.prefault({}),
+  policy: configPolicySchema.prefault({}),
   budget: budgetConfigSchema.prefault({}),
+  planning: planningConfigSchema.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;
