@@ -88,17 +88,6 @@ export const configPolicySchema = policySchema.extend({
     .optional(),
 });
 
-/** Limits on planning, so that a flood of /plan comments costs a bounded amount. */
-export const planningConfigSchema = z.strictObject({
-  max_concurrent_per_user: z.number().int().min(1).max(20).default(2),
-  max_concurrent_per_repo: z.number().int().min(1).max(50).default(4),
-  daily_max_usd: z
-    .number()
-    .positive()
-    .default(20)
-    .describe("model spend on planning per repository per UTC day"),
-});
-
 export const configSchema = z.strictObject({
   model: z
     .string()
@@ -112,7 +101,6 @@ export const configSchema = z.strictObject({
   defaults: defaultsConfigSchema.prefault({}),
   policy: configPolicySchema.prefault({}),
   budget: budgetConfigSchema.prefault({}),
-  planning: planningConfigSchema.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;
