@@ -15,7 +15,7 @@ const MIN_SECRET_LENGTH = 6;
 interface TokenPattern {
   pattern: RegExp;
   /** Replacement; `$1` keeps a prefix such as "Authorization: Bearer ". */
-  replacement: string;
+  replacement: string | ((match: string) => string);
 }
 
 /** Token formats redacted even when nobody told us the value. */
@@ -52,9 +52,8 @@ const TOKEN_PATTERNS: TokenPattern[] = [
     replacement: `$1${REDACTED}`,
   },
   {
-    pattern:
-      /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[/+])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
-    replacement: REDACTED,
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    replacement: (key) => (/[/+]/.test(key) && /[a-z]/.test(key) && /[A-Z]/.test(key) ? REDACTED : key),
   },
   // JWTs: header and payload are base64url JSON objects, so both start with "eyJ".
   { pattern: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replacement: REDACTED },
@@ -78,6 +77,32 @@ function stripFiller(text: string): string {
   let out = "";
   for (const c of text) if (!FILLER.test(c)) out += c;
   return out;
+}
+
+/** {@link FILLER} for one UTF-16 code unit (every filler is in the basic plane), without a regex. */
+function isFillerCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0xad ||
+    c === 0x34f ||
+    c === 0x61c ||
+    c === 0x115f ||
+    c === 0x1160 ||
+    c === 0x1680 ||
+    c === 0x17b4 ||
+    c === 0x17b5 ||
+    (c >= 0x180b && c <= 0x180f) ||
+    (c >= 0x2000 && c <= 0x200f) ||
+    (c >= 0x2028 && c <= 0x202f) ||
+    (c >= 0x205f && c <= 0x206f) ||
+    c === 0x3000 ||
+    c === 0x3164 ||
+    (c >= 0xfe00 && c <= 0xfe0f) ||
+    c === 0xfeff ||
+    c === 0xffa0
+  );
 }
 
 /** Base64 of `bytes` as it appears inside a longer base64 text starting at byte offset 0, 1 or 2. */
@@ -122,21 +147,35 @@ export function encodedForms(secret: string): string[] {
 
 /** Spans of `text` where one of the forms occurs once fillers are ignored, merged, in order. */
 function secretSpans(text: string, pattern: RegExp): [number, number][] {
+  // runs of non-filler characters: where each starts in the text and in the stripped text
+  const runs: { from: number; to: number; at: number }[] = [];
   let stripped = "";
-  const at: number[] = [];
   for (let i = 0; i < text.length;) {
-    const c = String.fromCodePoint(text.codePointAt(i) ?? 0);
-    if (!FILLER.test(c)) {
-      stripped += c;
-      for (let j = 0; j < c.length; j++) at.push(i + j);
+    while (i < text.length && isFillerCode(text.charCodeAt(i))) i++;
+    const from = i;
+    while (i < text.length && !isFillerCode(text.charCodeAt(i))) i++;
+    if (i > from) {
+      runs.push({ from, to: i, at: stripped.length });
+      stripped += text.slice(from, i);
     }
-    i += c.length;
   }
+  const original = (index: number): number => {
+    let lo = 0;
+    let hi = runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((runs[mid]?.at ?? 0) <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    const run = runs[lo];
+    return run ? run.from + (index - run.at) : index;
+  };
+  const at = { get: original };
   const spans: [number, number][] = [];
   pattern.lastIndex = 0;
   for (const m of stripped.matchAll(pattern)) {
-    const start = at[m.index] ?? 0;
-    const end = (at[m.index + m[0].length - 1] ?? start) + 1;
+    const start = at.get(m.index);
+    const end = at.get(m.index + m[0].length - 1) + 1;
     const prev = spans.at(-1);
     if (prev && start <= prev[1]) prev[1] = Math.max(prev[1], end);
     else spans.push([start, end]);
@@ -195,7 +234,10 @@ function redactWith(text: string, matcher: SecretMatcher): string {
 
 function applyPatterns(text: string): string {
   let out = text;
-  for (const { pattern, replacement } of TOKEN_PATTERNS) out = out.replace(pattern, replacement);
+  for (const { pattern, replacement } of TOKEN_PATTERNS) {
+    out =
+      typeof replacement === "string" ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
+  }
   return out;
 }
 
