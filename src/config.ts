@@ -81,6 +81,20 @@ export const budgetConfigSchema = z.strictObject({
   max_turns_per_task: z.number().int().positive().default(30),
 });
 
+const globs = z.array(z.string().min(1, { message: "must not be empty" }));
+
+/** The plan's policy plus what only the configuration may say: which protected paths plans may touch. */
+export const configPolicySchema = policySchema.extend({
+  protected: z
+    .strictObject({
+      allow: globs
+        .default([])
+        .describe("protected paths a plan may touch when a task names them and the plan's risk is critical"),
+      add: globs.default([]).describe("globs added to the built-in protected list"),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   model: z
     .string()
@@ -92,7 +106,7 @@ export const configSchema = z.strictObject({
   approvals: approvalsConfigSchema.prefault({}),
   execution: executionConfigSchema.prefault({}),
   defaults: defaultsConfigSchema.prefault({}),
-  policy: policySchema.prefault({}),
+  policy: configPolicySchema.prefault({}),
   budget: budgetConfigSchema.prefault({}),
 });
 

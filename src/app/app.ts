@@ -22,6 +22,11 @@ import { createFileJournal, createWorkQueue, type RetryOptions, type WorkQueue }
 
 export interface AppOptions {
   metrics?: AppMetrics;
+  /**
+   * How `/metrics` is served on the Probot server: `false` not at all (the server serves them on a
+   * port of their own), `{ token }` only to requests bearing that token. Served openly by default.
+   */
+  serveMetrics?: false | { token?: string };
   /** Folder of the job journal; without it, accepted jobs live in memory only. */
   stateDir?: string;
   /** Settings of the model client (API key, base URL, retries); the model comes from the config. */
@@ -140,7 +145,8 @@ export function createApp(options: AppOptions = {}): PlanwrightApp {
 
     // Probot's Server passes addHandler; a bare `probot.load` in tests has no server to serve on.
     try {
-      fnOptions?.addHandler(metricsHandler(metrics));
+      if (options.serveMetrics !== false)
+        fnOptions?.addHandler(metricsHandler(metrics, options.serveMetrics?.token));
     } catch {
       logger.debug("no server: /metrics is not served");
     }

@@ -3,6 +3,7 @@
  * what the model cost, and how long webhook handling took. Each App instance owns its registry, so
  * tests (and several apps in one process) never share counters.
  */
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Usage } from "../engine/ports.js";
@@ -93,16 +94,30 @@ export function createMetrics(): AppMetrics {
 /** The path the metrics are served on. */
 export const METRICS_PATH = "/metrics";
 
+/** Whether the request carries `Authorization: Bearer <token>`, compared in constant time. */
+function bearerMatches(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? "";
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const given = Buffer.from(match?.[1] ?? "");
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /**
  * A Probot server handler (for `addHandler`) answering `GET /metrics`; anything else is left to the
- * next handler. Returns true when it answered.
+ * next handler. Returns true when it answered. With `token`, only requests bearing it get the
+ * metrics (401 otherwise): the metrics share the public webhook port unless served on their own.
  */
-export function metricsHandler(metrics: AppMetrics) {
+export function metricsHandler(metrics: AppMetrics, token?: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? "").split("?")[0];
     if (path !== METRICS_PATH) return false;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return true;
+    }
+    if (token !== undefined && !bearerMatches(req, token)) {
+      res.writeHead(401, { "www-authenticate": 'Bearer realm="metrics"' }).end();
       return true;
     }
     const body = await metrics.text();

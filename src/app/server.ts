@@ -1,14 +1,18 @@
 /**
- * `npm start`: runs the App on Probot's server, with `/metrics` next to the webhook endpoint. The
+ * `npm start`: runs the App on Probot's server, with `/metrics` next to the webhook endpoint (or on a
+ * port of its own, or behind a bearer token) and request bodies capped at 25 MB. The
  * App's credentials come from the environment; without them this prints how to register the App
  * from `app.yml` and exits 1. Probot's own manifest set-up flow is never started: it would reach
  * out to GitHub and open a browser, which a server must not do on its own.
  */
 import { readFileSync } from "node:fs";
+import { createServer, type Server as HttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Probot, Server } from "probot";
 import { parse } from "yaml";
 import { createApp } from "./app.js";
+import { capRequestBodies } from "./body-limit.js";
+import { metricsHandler } from "./metrics.js";
 
 /** Variables the App cannot start without. */
 export const REQUIRED_ENV = ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"] as const;
@@ -110,15 +114,32 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     ...(env["WEBHOOK_PATH"] ? { webhookPath: env["WEBHOOK_PATH"] } : {}),
     ...(env["WEBHOOK_PROXY_URL"] ? { webhookProxy: env["WEBHOOK_PROXY_URL"] } : {}),
   });
+  const metricsPort = env["PLANWRIGHT_METRICS_PORT"];
+  const metricsToken = env["PLANWRIGHT_METRICS_TOKEN"] || undefined;
   const app = createApp({
     stateDir: env["PLANWRIGHT_STATE_DIR"] ?? ".planwright-app",
     ...(env["APP_SLUG"] ? { appSlug: env["APP_SLUG"] } : {}),
+    serveMetrics: metricsPort ? false : metricsToken ? { token: metricsToken } : {},
   });
   await server.load(app);
-  await server.start();
+  capRequestBodies(await server.start());
+  let metricsServer: HttpServer | undefined;
+  if (metricsPort) {
+    const handler = metricsHandler(app.metrics, metricsToken);
+    metricsServer = createServer((req, res) => {
+      void handler(req, res).then((answered) => {
+        if (!answered) res.writeHead(404).end();
+      });
+    });
+    const host = env["PLANWRIGHT_METRICS_HOST"] ?? "127.0.0.1";
+    await new Promise<void>((resolve, reject) => {
+      metricsServer?.once("error", reject).listen(Number(metricsPort), host, resolve);
+    });
+  }
   const stop = (signal: string) => {
     process.stderr.write(`${signal}: finishing running jobs (unfinished ones resume at the next start)\n`);
     const deadline = new Promise((resolve) => setTimeout(resolve, 20_000).unref());
+    metricsServer?.close();
     void Promise.race([server.stop().then(() => app.idle()), deadline]).finally(() => process.exit(0));
   };
   process.once("SIGTERM", () => stop("SIGTERM"));

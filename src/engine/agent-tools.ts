@@ -5,10 +5,11 @@
  * so a link committed earlier cannot become a way out.
  */
 import { lstat, mkdir, readFile, readdir, realpath, rm, writeFile } from "node:fs/promises";
-import { dirname, join, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { PolicyError, UsageError } from "../errors.js";
 import { checkPath, type MergedPolicy } from "../plan/policy.js";
+import { checkTaskPath, type Protection } from "../plan/task-scope.js";
 import type { AgentTools, CommandResult } from "./ports.js";
 
 export interface AgentToolsOptions {
@@ -16,6 +17,8 @@ export interface AgentToolsOptions {
   root: string;
   policy: MergedPolicy;
   extraDeny?: readonly string[];
+  /** Protected paths and the plan file, for this task. */
+  protection?: Protection;
   /** Runs the task's verification in this tree. */
   runVerify: () => Promise<CommandResult>;
   /** Files larger than this are not read whole nor searched (1 MiB by default). */
@@ -32,8 +35,9 @@ export function checkWritePath(
   path: string,
   policy: MergedPolicy,
   extraDeny: readonly string[] = [],
+  protection?: Protection,
 ): string {
-  const verdict = checkPath(path, policy.paths, extraDeny);
+  const verdict = checkTaskPath(path, policy.paths, extraDeny, protection);
   if (!verdict.ok || verdict.path === undefined) {
     throw new PolicyError(`writing ${JSON.stringify(path)} is not allowed: ${verdict.reason ?? "refused"}`);
   }
@@ -55,6 +59,14 @@ const realRoots = new Map<string, string>();
 
 /** Resolves `path` under `root`, refusing when an existing part of it is a link out of the tree. */
 export async function resolveInside(root: string, path: string): Promise<string> {
+  return (await resolveReal(root, path)).full;
+}
+
+/**
+ * `path` under `root`, and where it really lands: the nearest existing ancestor's real path plus
+ * the rest, relative to the tree's real root (POSIX). Refuses a path that leads out of the tree.
+ */
+export async function resolveReal(root: string, path: string): Promise<{ full: string; real: string }> {
   const full = join(root, path);
   let realRoot = realRoots.get(root);
   if (realRoot === undefined) {
@@ -63,6 +75,7 @@ export async function resolveInside(root: string, path: string): Promise<string>
     realRoots.set(root, realRoot);
   }
   let probe = full;
+  let rest: string[] = [];
   // the nearest existing ancestor decides where the path really lands
   for (;;) {
     const real = await realpath(probe).catch(() => undefined);
@@ -72,13 +85,42 @@ export async function resolveInside(root: string, path: string): Promise<string>
           `${JSON.stringify(path)} leads outside the working tree through a symbolic link`,
         );
       }
-      break;
+      const inside = relative(realRoot, real)
+        .split(sep)
+        .filter((s) => s !== "");
+      return { full, real: [...inside, ...rest].join("/") };
     }
     const parent = dirname(probe);
     if (parent === probe) break;
+    rest = [basename(probe), ...rest];
     probe = parent;
   }
-  return full;
+  return { full, real: path };
+}
+
+/** Refuses a path that, through links in the tree, really lands somewhere the task may not write. */
+function checkLanding(path: string, real: string, options: WriteChecks): void {
+  if (real === path) return;
+  const verdict = checkTaskPath(real, options.policy.paths, options.extraDeny ?? [], options.protection);
+  if (!verdict.ok) {
+    throw new PolicyError(
+      `writing ${JSON.stringify(path)} is not allowed: through a symbolic link it is ${JSON.stringify(real)}, and ${verdict.reason ?? "refused"}`,
+    );
+  }
+}
+
+/** Where an entry at `path` really is: its folder resolved through links, then its own name. */
+async function landingOf(root: string, path: string): Promise<string> {
+  const parent = dirname(path);
+  if (parent === ".") return path;
+  const { real } = await resolveReal(root, parent);
+  return real === "" ? basename(path) : `${real}/${basename(path)}`;
+}
+
+interface WriteChecks {
+  policy: MergedPolicy;
+  extraDeny?: readonly string[];
+  protection?: Protection | undefined;
 }
 
 /** Writes a file (creating folders), after the policy and link checks. */
@@ -88,9 +130,11 @@ export async function writeTreeFile(
   content: string,
   policy: MergedPolicy,
   extraDeny: readonly string[] = [],
+  protection?: Protection,
 ): Promise<void> {
-  const clean = checkWritePath(path, policy, extraDeny);
+  const clean = checkWritePath(path, policy, extraDeny, protection);
   const full = await resolveInside(root, clean);
+  checkLanding(clean, await landingOf(root, clean), { policy, extraDeny, protection });
   const info = await lstat(full).catch(() => undefined);
   if (info?.isSymbolicLink()) await rm(full);
   if (info?.isDirectory()) throw new UsageError(`cannot write ${clean}: it is a folder`);
@@ -104,11 +148,12 @@ export async function deleteTreeFile(
   path: string,
   policy: MergedPolicy,
   extraDeny: readonly string[] = [],
+  protection?: Protection,
 ): Promise<boolean> {
-  const clean = checkWritePath(path, policy, extraDeny);
-  // the entry itself may be a link (removing a link is harmless); its folder must be inside
-  const parent = dirname(clean);
-  if (parent !== ".") await resolveInside(root, parent);
+  const clean = checkWritePath(path, policy, extraDeny, protection);
+  // the entry itself may be a link (removing a link is harmless); its folder must be inside, and
+  // where the entry really is must be deletable too
+  checkLanding(clean, await landingOf(root, clean), { policy, extraDeny, protection });
   const full = join(root, clean);
   const info = await lstat(full).catch(() => undefined);
   if (!info) return false;
@@ -131,7 +176,7 @@ async function* walk(root: string, dir = ""): AsyncGenerator<string> {
 
 /** AgentTools over `options.root`. Every refusal is a PolicyError the model adapter shows the model. */
 export function createAgentTools(options: AgentToolsOptions): AgentTools {
-  const { root, policy } = options;
+  const { root, policy, protection } = options;
   const extraDeny = options.extraDeny ?? [];
   const maxBytes = options.maxFileBytes ?? 1024 * 1024;
   const readable = (path: string) =>
@@ -188,9 +233,9 @@ export function createAgentTools(options: AgentToolsOptions): AgentTools {
       }
       return hits;
     },
-    writeFile: (path, content) => writeTreeFile(root, path, content, policy, extraDeny),
+    writeFile: (path, content) => writeTreeFile(root, path, content, policy, extraDeny, protection),
     async deleteFile(path) {
-      if (!(await deleteTreeFile(root, path, policy, extraDeny))) {
+      if (!(await deleteTreeFile(root, path, policy, extraDeny, protection))) {
         throw new UsageError(`no such file: ${path}`);
       }
     },

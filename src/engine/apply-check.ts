@@ -8,7 +8,15 @@
 import { posix } from "node:path";
 import picomatch from "picomatch";
 import { PolicyError } from "../errors.js";
-import { checkPath, type MergedPolicy } from "../plan/policy.js";
+import { checkPath, DEFAULT_DENY, type MergedPolicy } from "../plan/policy.js";
+import { holdsProtected, PROTECTED_PATHS } from "../plan/protected-paths.js";
+import {
+  checkTaskPath,
+  outsideEditScope,
+  protectionFor,
+  type ProtectedConfig,
+  type Protection,
+} from "../plan/task-scope.js";
 import { taskKind, type Plan, type Task } from "../plan/schema.js";
 import {
   TRAILER_PLAN,
@@ -57,6 +65,10 @@ export interface TaskCommitCheck {
   /** The merged configuration and plan policy (the plan's own policy when absent). */
   policy?: MergedPolicy;
   extraDeny?: readonly string[];
+  /** The configuration's `policy.protected`: which protected paths a plan may touch. */
+  protectedConfig?: ProtectedConfig;
+  /** The executing plan file (`.planwright/plans/<id>.yaml` by default): never changed by a task. */
+  planFile?: string;
   caps?: Partial<ApplyCaps>;
   /** Globs where files may be executable ({@link DEFAULT_EXECUTABLE_PATHS} when absent). */
   executablePaths?: readonly string[];
@@ -170,8 +182,18 @@ export function commitProblems(commit: CommitInspection, check: TaskCommitCheck)
     problems.push(`it adds ${formatBytes(bytes)}, more than the cap of ${formatBytes(caps.maxCommitBytes)}`);
   }
   problems.push(...scopeProblems(commit.changes, check));
+  const outside = outsideEditScope(
+    check.task,
+    commit.changes.map((c) => c.path),
+  );
+  if (outside.length > 0) {
+    problems.push(`${outside.join(", ")}: outside what task ${check.task.id} declares (edit.files)`);
+  }
   const executable = picomatch([...(check.executablePaths ?? DEFAULT_EXECUTABLE_PATHS)], { dot: true });
-  for (const change of commit.changes) problems.push(...changeProblems(change, check, caps, executable));
+  const protection = protectionFor(check.plan, check.task, check.protectedConfig, check.planFile);
+  for (const change of commit.changes) {
+    problems.push(...changeProblems(change, check, caps, executable, protection));
+  }
   return problems;
 }
 
@@ -216,11 +238,12 @@ function changeProblems(
   check: TaskCommitCheck,
   caps: ApplyCaps,
   executable: (path: string) => boolean,
+  protection: Protection,
 ): string[] {
   const problems: string[] = [];
   const { path } = change;
   const policy = check.policy ?? check.plan.policy;
-  const verdict = checkPath(path, policy?.paths, check.extraDeny ?? []);
+  const verdict = checkTaskPath(path, policy?.paths, check.extraDeny ?? [], protection);
   if (!verdict.ok) problems.push(`${path}: ${verdict.reason ?? "refused by the path policy"}`);
   if (posix.basename(path) === ".gitmodules")
     problems.push(`${path}: submodule configuration may not change`);
@@ -228,7 +251,7 @@ function changeProblems(
     problems.push(`${path}: submodules may not be added, changed or removed`);
   }
   if (change.newMode === "120000") {
-    const link = linkProblem(path, change.linkTarget ?? "", check);
+    const link = linkProblem(path, change.linkTarget ?? "", check, change, protection);
     if (link) problems.push(`${path}: ${link}`);
   }
   if (change.newMode === "100755" && change.oldMode !== "100755" && !executable(path)) {
@@ -242,28 +265,48 @@ function changeProblems(
   return problems;
 }
 
-/** Why a symbolic link at `path` pointing at `target` is refused, if it is. */
+/**
+ * Why a symbolic link at `path` pointing at `target` is refused, if it is. `resolved` is what the
+ * commit inspection found by walking the commit's tree (links included); without it the target is
+ * judged as text, which cannot see chains of links.
+ */
 export function linkProblem(
   path: string,
   target: string,
   check: Pick<TaskCommitCheck, "policy" | "plan" | "extraDeny">,
+  resolved: Pick<CommitFileChange, "linkResolved" | "linkProblem"> = {},
+  protection?: Protection,
 ): string | undefined {
   const shown = JSON.stringify(target.slice(0, 200));
   if (target === "" || target.length > 4096 || /[\u0000-\u001f\u007f]/.test(target)) {
     return `symbolic link with an unusable target ${shown}`;
   }
+  if (resolved.linkProblem !== undefined) return `symbolic link to ${shown} ${resolved.linkProblem}`;
   if (target.startsWith("/") || /^[A-Za-z]:/.test(target) || target.startsWith("\\")) {
     return `symbolic link to ${shown} points outside the repository`;
   }
-  const resolved = posix.normalize(posix.join(posix.dirname(path), target.replace(/\\/g, "/")));
-  if (resolved === ".." || resolved.startsWith("../")) {
+  const landing =
+    resolved.linkResolved ?? posix.normalize(posix.join(posix.dirname(path), target.replace(/\\/g, "/")));
+  if (landing === ".." || landing.startsWith("../")) {
     return `symbolic link to ${shown} points outside the repository`;
   }
+  const via =
+    resolved.linkResolved !== undefined && resolved.linkResolved !== path
+      ? ` (it resolves to "${landing}")`
+      : "";
+  if (landing === "" || landing === ".")
+    return `symbolic link to ${shown} points at the repository root${via}`;
   // the link may point at files nobody may write, e.g. .git/config or a .env file: refuse those too
   const policy = check.policy ?? check.plan.policy;
-  const verdict = checkPath(resolved, { deny: policy?.paths?.deny ?? [] }, check.extraDeny ?? []);
+  const deny = policy?.paths?.deny ?? [];
+  const verdict = checkTaskPath(landing, { deny }, check.extraDeny ?? [], protection);
   if (!verdict.ok)
-    return `symbolic link to ${shown} points at a protected path (${verdict.reason ?? "denied"})`;
+    return `symbolic link to ${shown}${via} points at a protected path (${verdict.reason ?? "denied"})`;
+  // a link to a folder that holds protected files would let a later write reach them
+  const globs = [...DEFAULT_DENY, ...deny, ...(check.extraDeny ?? []), ...PROTECTED_PATHS.map((p) => p.glob)];
+  if (holdsProtected(landing, globs)) {
+    return `symbolic link to ${shown}${via} points at a folder that holds protected paths`;
+  }
   return undefined;
 }
 

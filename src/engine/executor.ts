@@ -17,6 +17,7 @@ import {
   type Workspace,
 } from "./ports.js";
 import { mergePolicy } from "../plan/policy.js";
+import type { ProtectedConfig } from "../plan/task-scope.js";
 import { withApplyCheck, type ApplyCaps } from "./apply-check.js";
 import type { BackoffOptions } from "./retry.js";
 import type { CommandSandbox } from "./sandbox.js";
@@ -25,6 +26,7 @@ import { landParallelPhase } from "./parallel-phase.js";
 import { createRunContext, type RunContext } from "./run-context.js";
 import { RunLock } from "./run-lock.js";
 import { describeRun, gateOf, type StatusOf } from "./scheduler.js";
+import { registerEnvFiles } from "./env-file-secrets.js";
 import { deriveState } from "./state.js";
 import { runTask, type TaskOutcome } from "./task-runner.js";
 import { runCommand } from "./process-runner.js";
@@ -47,8 +49,13 @@ export interface ExecuteOptions {
   confirm?: boolean;
   /** Describe what would run without changing anything. */
   dryRun?: boolean;
-  /** The configuration's policy, merged with the plan's (allow lists intersect, deny lists add up). */
-  policy?: Policy;
+  /**
+   * The configuration's policy, merged with the plan's (allow lists intersect, deny lists add up);
+   * `protected` (protected paths a plan may touch, additions to the list) comes only from here.
+   */
+  policy?: Policy & { protected?: ProtectedConfig };
+  /** The plan file being executed, repository-relative (`.planwright/plans/<id>.yaml` by default). */
+  planFile?: string;
   extraDeny?: readonly string[];
   /** Environment that commands are given after scrubbing (process.env by default). */
   env?: Readonly<Record<string, string | undefined>>;
@@ -144,6 +151,7 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
     );
   }
 
+  await registerEnvFiles(workspace.root);
   const lock = await RunLock.of(workspace);
   await lock.recover(workspace);
 
@@ -187,6 +195,8 @@ async function guardPushes(options: ExecuteOptions, done: readonly string[]): Pr
     planBlob: options.planBlob,
     policy: mergePolicy(options.policy, plan.policy),
     extraDeny: options.extraDeny ?? [],
+    ...(options.policy?.protected ? { protectedConfig: options.policy.protected } : {}),
+    ...(options.planFile !== undefined ? { planFile: options.planFile } : {}),
     base: check?.base ?? (await workspace.head()),
     done,
     ...(check?.caps ? { caps: check.caps } : {}),

@@ -45,6 +45,10 @@ export interface CommitFileChange {
   size: number;
   /** Where a symbolic link points (new mode 120000). */
   linkTarget?: string;
+  /** The repository path the link leads to, resolved through the commit's tree ("" is the root). */
+  linkResolved?: string;
+  /** Why the link cannot be followed inside the repository (it escapes, or loops). */
+  linkProblem?: string;
 }
 
 /** What a commit is: its parents, Planwright trailers and changed files. */

@@ -2,6 +2,7 @@
 import { failureClassOf, messageOf, type FailureClass } from "../errors.js";
 import { mergePolicy, type MergedPolicy } from "../plan/policy.js";
 import type { Plan, Task } from "../plan/schema.js";
+import { protectionFor } from "../plan/task-scope.js";
 import { BudgetTracker, budgetLimits } from "./budget.js";
 import type { ExecuteOptions, TaskReport } from "./executor.js";
 import {
@@ -87,6 +88,7 @@ export function createRunContext(parts: {
         workspace: ws,
         policy: this.policy,
         extraDeny: options.extraDeny ?? [],
+        protection: protectionFor(plan, task, options.policy?.protected, options.planFile),
         ...(options.model ? { model: options.model } : {}),
         env: this.env,
         clock,

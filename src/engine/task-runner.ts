@@ -14,8 +14,10 @@ import {
 } from "../errors.js";
 import { checkCommand, type MergedPolicy } from "../plan/policy.js";
 import { parseDuration, taskKind, type Plan, type Task } from "../plan/schema.js";
+import { outsideEditScope, type Protection } from "../plan/task-scope.js";
 import { createAgentTools, deleteTreeFile, checkWritePath, writeTreeFile } from "./agent-tools.js";
 import type { BudgetTracker } from "./budget.js";
+import { GitDirGuard } from "./git-dir-guard.js";
 import {
   ZERO_USAGE,
   addUsage,
@@ -28,6 +30,7 @@ import {
 } from "./ports.js";
 import type { CommandSandbox } from "./sandbox.js";
 import { runCommand } from "./process-runner.js";
+import { refuseKnownSecrets } from "./secret-files.js";
 import { MAX_TRANSIENT_RETRIES, backoffDelay, type BackoffOptions } from "./retry.js";
 
 /** A task's timeout when neither it nor the plan's defaults set one. */
@@ -41,6 +44,8 @@ export interface TaskRunContext {
   workspace: Workspace;
   policy: MergedPolicy;
   extraDeny: readonly string[];
+  /** Protected paths this task may touch and the plan file it may not (none checked when absent). */
+  protection?: Protection;
   model?: Model;
   /** The scrubbed environment of commands and verification. */
   env: Record<string, string>;
@@ -105,7 +110,7 @@ async function attemptTask(
   previousFailure: string | undefined,
   spent: (usage: Usage) => void,
 ): Promise<{ usage: Usage }> {
-  const { plan, task, workspace, policy, extraDeny } = ctx;
+  const { plan, task, workspace, policy, extraDeny, protection } = ctx;
   const root = workspace.root;
   const run = (command: string): Promise<CommandResult> =>
     runCommand(command, {
@@ -127,11 +132,18 @@ async function attemptTask(
   const kind = taskKind(task);
   switch (kind) {
     case "write":
-      await writeTreeFile(root, task.write?.path ?? "", task.write?.content ?? "", policy, extraDeny);
+      await writeTreeFile(
+        root,
+        task.write?.path ?? "",
+        task.write?.content ?? "",
+        policy,
+        extraDeny,
+        protection,
+      );
       break;
     case "delete": {
       const path = task.delete?.path ?? "";
-      if (!(await deleteTreeFile(root, path, policy, extraDeny))) {
+      if (!(await deleteTreeFile(root, path, policy, extraDeny, protection))) {
         throw new VerificationError(`${path} does not exist, so there is nothing to delete`);
       }
       break;
@@ -145,7 +157,13 @@ async function attemptTask(
     }
     case "edit": {
       if (!ctx.model) throw new PolicyError("edit tasks need a model: set ANTHROPIC_API_KEY or use --replay");
-      const tools = createAgentTools({ root, policy, extraDeny, runVerify });
+      const tools = createAgentTools({
+        root,
+        policy,
+        extraDeny,
+        runVerify,
+        ...(protection ? { protection } : {}),
+      });
       const request = { plan, task, attempt, tools, signal };
       const result = await ctx.model.edit(
         previousFailure === undefined ? request : { ...request, previousFailure },
@@ -176,7 +194,15 @@ async function attemptTask(
     verifyCommand === undefined && (kind === "write" || kind === "delete")
       ? undefined
       : await workspace.changedPaths();
-  for (const path of changed ?? []) checkWritePath(path, policy, extraDeny);
+  for (const path of changed ?? []) checkWritePath(path, policy, extraDeny, protection);
+  const outside = outsideEditScope(task, changed ?? []);
+  if (outside.length > 0) {
+    throw new PolicyError(
+      `task ${task.id} changed files outside its edit.files: ${outside.slice(0, 10).join(", ")}${outside.length > 10 ? ` and ${outside.length - 10} more` : ""}`,
+    );
+  }
+  const literal = kind === "write" ? [task.write?.path ?? ""] : [];
+  await refuseKnownSecrets(root, task.id, changed ?? literal);
   if (changed?.length === 0 && !task.allow_empty) throw nothingChanged(task);
   return { usage };
 }
@@ -252,23 +278,28 @@ export async function runTask(
     // only Planwright commits a task's work: a commit a command made itself (with whatever
     // trailers it typed) is refused and dropped, whatever the sandbox let through
     const before = await ctx.workspace.head();
+    let guard: GitDirGuard | undefined;
     try {
+      guard = await GitDirGuard.take(await ctx.workspace.gitDir());
       ctx.budget.check();
       // usage counts even when the attempt fails afterwards: the tokens were spent
       await attemptTask(ctx, attempt, signal, previousFailure, (spent) => (usage = addUsage(usage, spent)));
       if (signal.aborted) throw signal.reason;
       await refuseMovedBranch(ctx, before);
+      const tampered = await guard.check(task.id);
+      if (tampered) throw tampered;
       const sha = await commit();
       if (sha === undefined && !task.allow_empty) throw nothingChanged(task);
       return { ok: true, ...(sha ? { sha } : {}), attempts: attempt, usage };
     } catch (caught) {
-      // a command killed by our own timer reports "cancelled"; the signal knows the real reason
-      // a moved branch is the reason, whatever else failed after the commit was made
+      // a command killed by our own timer reports "cancelled"; the signal knows the real reason;
+      // a moved branch or a change to .git outweighs whatever else went wrong in the attempt
       const moved = await refuseMovedBranch(ctx, before).then(
         () => undefined,
         (e: unknown) => e,
       );
-      const error = moved ?? (signal.aborted ? signal.reason : caught);
+      const tampered = await guard?.check(task.id).catch(() => undefined);
+      const error = moved ?? tampered ?? (signal.aborted ? signal.reason : caught);
       await ctx.workspace.discard();
       const failureClass = failureClassOf(error);
       const message = messageOf(error);

@@ -166,7 +166,10 @@ export async function checkoutPlan(
   if (blob.code !== 0)
     throw new UsageError(`${path}: no such file on branch ${branch} (pass the plan input)`);
   const text = (await workspace.git(["cat-file", "blob", blob.stdout.trim()])).stdout;
-  const loaded = loadPlan(text, { extraDeny: config.policy.paths?.deny ?? [] });
+  const loaded = loadPlan(text, {
+    extraDeny: config.policy.paths?.deny ?? [],
+    protected: config.policy.protected ?? {},
+  });
   if (!loaded.plan)
     throw new UsageError(
       formatProblems(path, loaded.diagnostics.filter((d) => d.severity === "error").slice(0, 5)),

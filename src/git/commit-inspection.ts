@@ -7,6 +7,9 @@ import type { CommitFileChange, CommitInspection } from "../engine/ports.js";
 import { PlanwrightError } from "../errors.js";
 import type { ObjectReader } from "./object-reader.js";
 import { parseTrailers } from "./trailers.js";
+import { parseTree, TreeWalker, type TreeEntry } from "./tree-links.js";
+
+export { parseTree };
 
 const TREE_MODE = "040000";
 const GITLINK_MODE = "160000";
@@ -32,6 +35,7 @@ export async function inspectCommit(reader: ObjectReader, rev: string): Promise<
   const parentTree = parents[0] === undefined ? undefined : await treeOf(reader, parents[0]);
   const entries = await diffTrees(reader, hashBytes, parentTree, tree, "");
   const changes: CommitFileChange[] = [];
+  let walker: TreeWalker | undefined;
   for (const e of entries) {
     const change: CommitFileChange = {
       path: e.path,
@@ -49,7 +53,13 @@ export async function inspectCommit(reader: ObjectReader, rev: string): Promise<
         const blob = await reader.read(e.newSha);
         if (!blob) throw new PlanwrightError("internal", `cannot read ${e.path} (${e.newSha})`);
         change.size = blob.content.length;
-        if (e.newMode === "120000") change.linkTarget = blob.content.toString("utf8");
+        if (e.newMode === "120000") {
+          change.linkTarget = blob.content.toString("utf8");
+          walker ??= new TreeWalker(reader, tree, hashBytes);
+          const resolved = await walker.resolveLink(e.path, change.linkTarget);
+          if ("path" in resolved) change.linkResolved = resolved.path;
+          else change.linkProblem = resolved.problem;
+        }
       }
     }
     changes.push(change);
@@ -98,31 +108,6 @@ async function treeOf(reader: ObjectReader, commit: string): Promise<string> {
   if (!object || object.type !== "commit")
     throw new PlanwrightError("internal", `cannot read commit ${commit}`);
   return parseCommitObject(object.content.toString("utf8")).tree;
-}
-
-interface TreeEntry {
-  mode: string;
-  name: string;
-  sha: string;
-}
-
-/** Entries of a raw tree object: `<mode> <name>\0<binary id>` records, in git's order. */
-export function parseTree(content: Buffer, hashBytes: number): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  let at = 0;
-  while (at < content.length) {
-    const space = content.indexOf(32, at);
-    const nul = content.indexOf(0, space + 1);
-    if (space === -1 || nul === -1 || nul + 1 + hashBytes > content.length) {
-      throw new PlanwrightError("internal", "malformed tree object");
-    }
-    const mode = content.subarray(at, space).toString("latin1").padStart(6, "0");
-    const name = content.subarray(space + 1, nul).toString("utf8");
-    const sha = content.subarray(nul + 1, nul + 1 + hashBytes).toString("hex");
-    entries.push({ mode, name, sha });
-    at = nul + 1 + hashBytes;
-  }
-  return entries;
 }
 
 async function readTree(

@@ -68,7 +68,7 @@ export function annotationBatches(
   annotations: readonly CheckAnnotation[] | undefined,
 ): NonNullable<CheckOutput["annotations"]>[] {
   const all = (annotations ?? []).map((annotation) => ({
-    path: annotation.path,
+    path: redact(annotation.path),
     start_line: annotation.startLine,
     end_line: annotation.endLine,
     annotation_level: annotation.level,

@@ -4,7 +4,7 @@
  * are capped by a budget of calls and cached (the context builder reads a file once to score it
  * and again to include it: the second read must not cost a request).
  */
-import picomatch from "picomatch";
+import { isReadable } from "../plan/policy.js";
 import { SKIPPED_DIRS } from "../llm/local-repo-reader.js";
 import type { RepoReader } from "../llm/repo-context.js";
 import type { GitHubGateway } from "./gateway.js";
@@ -52,7 +52,9 @@ export function githubRepoReader(
   options: GitHubRepoReaderOptions = {},
 ): GitHubRepoReader {
   const budget = Math.max(0, options.maxFileReads ?? 60);
-  const excluded = options.exclude?.length ? picomatch([...options.exclude], { dot: true }) : () => false;
+  // the built-in deny list (keys, .env files, credentials) always applies, spelled any way
+  const deny = options.exclude ?? [];
+  const excluded = (path: string) => !isReadable(path, deny);
   const skip = (path: string) => path.split("/").some((part) => SKIPPED_DIRS.has(part)) || excluded(path);
   let listing: Promise<string[]> | undefined;
   let listed = new Set<string>();

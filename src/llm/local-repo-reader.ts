@@ -3,10 +3,11 @@
  * the tree skipping git's folder, dependency and build folders, and the patterns of the root
  * `.gitignore` that are simple enough to honour without git (the App reads a GitHub tree instead).
  */
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { UsageError } from "../errors.js";
+import { isReadable } from "../plan/policy.js";
 import type { RepoReader } from "./repo-context.js";
 
 /** Folders never worth showing a model: VCS data, dependencies, build output, caches. */
@@ -30,6 +31,8 @@ export const SKIPPED_DIRS = new Set([
 export interface LocalRepoReaderOptions {
   /** Stop listing after this many files (large monorepos). Default 20,000. */
   maxFiles?: number;
+  /** Globs never listed nor read (the configuration's deny list); the built-in deny list always applies. */
+  exclude?: readonly string[];
 }
 
 async function gitignoreMatcher(root: string): Promise<(path: string) => boolean> {
@@ -56,7 +59,10 @@ export async function createLocalRepoReader(
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new UsageError(`--repo ${root}: not a folder`);
   const maxFiles = options.maxFiles ?? 20_000;
-  const ignored = await gitignoreMatcher(root);
+  const gitignored = await gitignoreMatcher(root);
+  const deny = options.exclude ?? [];
+  // files that hold secrets (keys, .env files, credentials) have no business in a prompt
+  const ignored = (rel: string) => gitignored(rel) || !isReadable(rel, deny);
 
   const listFiles = async (): Promise<string[]> => {
     const files: string[] = [];
@@ -78,9 +84,15 @@ export async function createLocalRepoReader(
   };
 
   const readRepoFile = async (path: string, maxBytes = 200_000): Promise<string | undefined> => {
-    if (path.startsWith("/") || path.split("/").includes("..")) return undefined;
+    if (path.startsWith("/") || path.split("/").includes("..") || ignored(path)) return undefined;
     const full = join(root, path);
-    const buffer = await readFile(full).catch(() => undefined);
+    // a link is read only when where it really leads is inside the checkout and readable too
+    const real = await realpath(full).catch(() => undefined);
+    const realRoot = await realpath(root).catch(() => root);
+    if (real === undefined) return undefined;
+    const inside = relative(realRoot, real);
+    if (inside === "" || inside.startsWith("..") || ignored(inside.split(sep).join("/"))) return undefined;
+    const buffer = await readFile(real).catch(() => undefined);
     if (!buffer) return undefined;
     const slice = buffer.subarray(0, maxBytes);
     // a NUL byte in the first kilobytes means binary: nothing a model can use

@@ -15,6 +15,10 @@
  * Tokens are estimated at four characters each, which is what the tokenizer averages on code.
  */
 
+import { isReadable } from "../plan/policy.js";
+import { redact } from "../redact.js";
+import { sanitizeUntrusted, stripInvisible } from "./sanitize.js";
+
 /** The repository as the planner reads it: a local checkout or a GitHub tree behind the same interface. */
 export interface RepoReader {
   /** Every file path (POSIX, repository-relative) worth considering. */
@@ -28,6 +32,11 @@ export interface RepoContextOptions {
   tokenBudget?: number;
   /** Files whose content is scored for keywords (the best by path first). Default 300. */
   maxScoredFiles?: number;
+  /**
+   * Globs of files the model never sees (the configuration's deny list); the built-in deny list
+   * (keys, `.env*`, credentials) always applies on top.
+   */
+  deny?: readonly string[];
 }
 
 export interface RepoContext {
@@ -166,9 +175,34 @@ export function trimmedTree(files: readonly string[], maxChars: number): string 
   return `${kept.join("\n")}\n… and ${lines.length - kept.length} more entries`;
 }
 
-function fence(path: string, content: string, truncated: boolean): string {
+/** A path as an attribute value: quotes and angle brackets cannot end the attribute or the tag. */
+function attribute(path: string): string {
+  return stripInvisible(path)
+    .replace(/&/g, "&amp;")
+    .replace(/"/g, "&quot;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
+}
+
+/** Any spelling of a tag that would open or close a file wrapper (or the untrusted-data one). */
+const WRAPPER = /<(\s*\/?\s*)(file|untrusted_data)\b/gi;
+
+function neutralize(text: string): string {
+  return text.replace(WRAPPER, (_m, slash: string, tag: string) => `‹${slash}${tag}`);
+}
+
+/**
+ * A file's content as data for the model: sanitised like issue text (markdown fully, other files
+ * of invisible characters and secrets), and wrapped in `<file>` tags that no content can close or
+ * forge, since every `<file` and `</file` inside it is neutralised.
+ */
+export function fence(path: string, content: string, truncated: boolean): string {
   const note = truncated ? "\n… (cut to fit the context budget)" : "";
-  return `<file path="${path}">\n${content}${note}\n</file>`;
+  const clean = /\.(?:md|mdx|markdown)$/i.test(path)
+    ? sanitizeUntrusted(content)
+    : redact(stripInvisible(content));
+  const body = neutralize(clean);
+  return `<file path="${attribute(path)}">\n${body}${note}\n</file>`;
 }
 
 /** Builds the repository context for `request` within the token budget (see the module comment). */
@@ -178,12 +212,13 @@ export async function buildRepoContext(
   options: RepoContextOptions = {},
 ): Promise<RepoContext> {
   const budgetChars = (options.tokenBudget ?? 24_000) * 4;
-  const all = (await reader.listFiles()).filter((p) => !LOCKFILES.test(p));
+  const deny = options.deny ?? [];
+  const all = (await reader.listFiles()).filter((p) => !LOCKFILES.test(p) && isReadable(p, deny));
   const sections: string[] = [];
   const included: string[] = [];
   let used = 0;
 
-  const tree = trimmedTree(all, Math.floor(budgetChars * 0.2));
+  const tree = neutralize(trimmedTree(all, Math.floor(budgetChars * 0.2)));
   const treeSection = `## File tree (${all.length} files)\n${tree}`;
   sections.push(treeSection);
   used += treeSection.length;

@@ -24,7 +24,29 @@ const INVISIBLE =
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
 /** Elements whose content never shows on the rendered page. */
-const HIDDEN_ELEMENTS = /<(script|style|template|noscript|textarea|title|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
+const HIDDEN_ELEMENTS =
+  /<(script|style|template|noscript|textarea|title|head|svg|desc|math)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
+
+/** Colours that render as nothing on GitHub's light and dark themes alike, or not at all. */
+const INVISIBLE_COLOUR = String.raw`(?:white|transparent|#f{3}|#f{6}|#[0-9a-f]{6}00|rgba\([^)]*,\s*0(?:\.0*)?\s*\))`;
+
+/**
+ * TeX that GitHub renders as blank space: `\phantom{…}` (and h/v variants), text coloured
+ * like the page with `\color{white}{…}`, `\textcolor{white}{…}` or the switch form
+ * `\color{white} …` up to the end of its group or formula.
+ */
+const HIDDEN_TEX = [
+  /\\[hv]?phantom\s*\{[^{}]*\}/g,
+  new RegExp(String.raw`\\(?:text)?colou?r\s*\{\s*${INVISIBLE_COLOUR}\s*\}\s*\{[^{}]*\}`, "gi"),
+  new RegExp(String.raw`\\colou?r\s*\{\s*${INVISIBLE_COLOUR}\s*\}[^{}$]*`, "gi"),
+  /\\(?:mathrlap|mathllap|llap|rlap)\s*\{\s*\}/g,
+];
+
+function stripHiddenTex(text: string): string {
+  let out = text;
+  for (const tex of HIDDEN_TEX) out = out.replace(tex, "");
+  return out;
+}
 
 const BLOCK_TAGS = new Set(
   "address article aside blockquote br details dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul".split(
@@ -42,6 +64,7 @@ function cleanProse(text: string): string {
   let out = text;
   out = out.replace(/<!--[\s\S]*?(?:-->|(?![\s\S]))/g, "");
   out = out.replace(HIDDEN_ELEMENTS, "");
+  out = stripHiddenTex(out);
   // An element with the `hidden` attribute (simple, non-nested case).
   out = out.replace(/<([a-z][a-z0-9]*)\b[^>]*\shidden\b[^>]*>[\s\S]*?<\/\1\s*>/gi, "");
   // Images: the alt text and title are not shown as text, so neither reaches the model.
@@ -77,7 +100,9 @@ function mapProse(text: string, clean: (prose: string) => string): string {
   let last = 0;
   for (const match of text.matchAll(SPECIAL)) {
     parts.push(clean(text.slice(last, match.index)));
-    if (!match[0].startsWith("<!--")) parts.push(match[0]);
+    // a ```math block renders as TeX, so what TeX hides is hidden there too
+    if (/^[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*math\b/i.test(match[0])) parts.push(stripHiddenTex(match[0]));
+    else if (!match[0].startsWith("<!--")) parts.push(match[0]);
     last = match.index + match[0].length;
   }
   parts.push(clean(text.slice(last)));

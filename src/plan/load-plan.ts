@@ -24,6 +24,8 @@ export interface LoadOptions {
   limits?: Partial<PlanLimits>;
   /** Further deny globs (e.g. from the repository configuration) applied to every path a task names. */
   extraDeny?: readonly string[];
+  /** The configuration's `policy.protected` (see ValidateOptions.protected). */
+  protected?: { allow?: readonly string[]; add?: readonly string[] };
 }
 
 function dedupe(list: Diagnostic[]): Diagnostic[] {
@@ -55,6 +57,7 @@ export function loadPlan(source: string | Uint8Array, options?: LoadOptions): Lo
       ...validatePlan(parsed.data, parsed.locator, {
         limits,
         extraDeny: options?.extraDeny ?? [],
+        ...(options?.protected ? { protected: options.protected } : {}),
         ...(schema.plan ? { plan: schema.plan } : {}),
       }),
     );

@@ -176,6 +176,22 @@ export function checkPath(
   return { ok: true, path };
 }
 
+/** The built-in deny globs of files that hold secrets (all of {@link DEFAULT_DENY} but the workflows). */
+export const SECRET_PATHS: readonly string[] = DEFAULT_DENY.filter((g) => !g.startsWith(".github/"));
+
+/**
+ * Whether a model may see a file: its path is usable and no glob of `deny` (the configuration's
+ * deny list) nor of {@link SECRET_PATHS} matches it, in any spelling or case.
+ */
+export function isReadable(input: string, deny: readonly string[] = []): boolean {
+  const normalized = normalizePath(input);
+  if (!normalized.ok) return false;
+  return (
+    matchesAny(normalized.path, deny, true) === undefined &&
+    matchesAny(normalized.path, SECRET_PATHS, true) === undefined
+  );
+}
+
 function allowLists(policy?: { allow?: string[]; allowAlso?: string[][] }): string[][] {
   const lists: string[][] = [];
   if (policy?.allow) lists.push(policy.allow);

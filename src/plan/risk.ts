@@ -4,6 +4,7 @@
  */
 import picomatch from "picomatch";
 import { findDangerous } from "./command-rules.js";
+import { protectedEntry } from "./protected-paths.js";
 import { RISK_LEVELS, type Plan, type RiskLevel, type Task } from "./schema.js";
 
 /** A risk level and the human reasons for it (empty when nothing raised it above low). */
@@ -112,6 +113,15 @@ const RULES: readonly RiskRule[] = [
     level: "critical",
     reason: "runs a command the policy always refuses",
     test: (f) => (f.command !== undefined && findDangerous(f.command) ? [f.command] : undefined),
+  },
+  {
+    id: "protected-paths",
+    level: "critical",
+    reason: "touches a protected path (CI, review rules, tool configuration that runs code)",
+    test: (f) => {
+      const hits = f.paths.filter((p) => protectedEntry(p) !== undefined);
+      return hits.length > 0 ? hits : undefined;
+    },
   },
   {
     id: "ci-workflows",

@@ -11,6 +11,7 @@ import { utf8Length } from "./decode-source.js";
 import { findCycles } from "./dependency-cycles.js";
 import { closest, describe, quote, taskLabel } from "./plan-labels.js";
 import { checkCommand, checkPath } from "./policy.js";
+import { planFileOf, protectedEntry } from "./protected-paths.js";
 import { assessPlanRisk } from "./risk.js";
 import { ID_PATTERN, policySchema, TASK_KINDS, type Plan, type Policy } from "./schema.js";
 import type { Locator, PlanPath, Position } from "./yaml-positions.js";
@@ -20,6 +21,11 @@ export interface ValidateOptions {
   limits: Pick<PlanLimits, "maxTasks" | "maxContentBytes">;
   /** Deny globs added to the plan's own and the built-in ones. */
   extraDeny?: readonly string[];
+  /**
+   * The configuration's `policy.protected`: when given, a protected path it does not allow is an
+   * error; without it (no configuration at hand) such a path is a warning.
+   */
+  protected?: { allow?: readonly string[]; add?: readonly string[] };
   /** The schema-valid plan, when there is one: enables the risk check. */
   plan?: Plan;
 }
@@ -131,7 +137,7 @@ export function validatePlan(data: unknown, locator: Locator, options: ValidateO
 
   checkNeeds(tasks, firstTask, data, locator, out);
   checkCycles(tasks, firstTask, locator, out);
-  checkPolicy(data, tasks, locator, options.extraDeny ?? [], out);
+  checkPolicy(data, tasks, locator, options, out);
   if (options.plan) checkRisk(options.plan, locator, out);
   return out;
 }
@@ -220,9 +226,11 @@ function checkPolicy(
   data: Obj,
   tasks: TaskRef[],
   locator: Locator,
-  extraDeny: readonly string[],
+  options: ValidateOptions,
   out: Diagnostic[],
 ) {
+  const extraDeny = options.extraDeny ?? [];
+  const planFile = typeof data["id"] === "string" ? planFileOf(data["id"]).toLowerCase() : undefined;
   const parsed = policySchema.safeParse(data["policy"] ?? {});
   const policy: Policy = parsed.success ? parsed.data : {};
   const checkCmd = (value: unknown, path: PlanPath, what: string, label?: string) => {
@@ -246,7 +254,7 @@ function checkPolicy(
     for (const [value, path] of paths) {
       if (typeof value !== "string" || value === "") continue;
       const verdict = checkPath(value, policy.paths, extraDeny);
-      if (!verdict.ok) {
+      if (!verdict.ok || verdict.path === undefined) {
         out.push(
           err(
             locator.value(path),
@@ -254,11 +262,36 @@ function checkPolicy(
             path,
           ),
         );
+        continue;
+      }
+      const problem = protectedProblem(verdict.path, planFile, options.protected);
+      if (problem) {
+        const d = err(locator.value(path), `${t.label}: path ${quote(value)} ${problem.message}`, path);
+        out.push({ ...d, severity: problem.severity });
       }
     }
     checkCmd(t.task["run"], [...t.path, "run"], "run", t.label);
     checkCmd(t.task["verify"], [...t.path, "verify"], "verify", t.label);
   }
+}
+
+function protectedProblem(
+  path: string,
+  planFile: string | undefined,
+  config: ValidateOptions["protected"],
+): { severity: "error" | "warning"; message: string } | undefined {
+  if (path.toLowerCase() === planFile) {
+    return { severity: "error", message: "is the plan's own file, which no task may change" };
+  }
+  const entry = protectedEntry(path, config?.add ?? []);
+  if (!entry) return undefined;
+  const allowed =
+    (config?.allow?.length ?? 0) > 0 && checkPath(path, { allow: [...(config?.allow ?? [])] }).ok;
+  if (allowed) return undefined;
+  return {
+    severity: config ? "error" : "warning",
+    message: `is protected ("${entry.glob}": ${entry.why}); a task may touch it only when policy.protected.allow in .github/planwright.yml lists it`,
+  };
 }
 
 function checkRisk(plan: Plan, locator: Locator, out: Diagnostic[]): void {

@@ -138,12 +138,12 @@ describe("assessTaskRisk", () => {
     [
       "CI config",
       edit("e", [".github/dependabot.yml"]),
-      "high",
-      "changes CI configuration (.github/dependabot.yml)",
+      "critical",
+      "touches a protected path (CI, review rules, tool configuration that runs code) (.github/dependabot.yml)",
     ],
     ["GitLab CI", edit("e", [".gitlab-ci.yml"]), "high", "changes CI configuration"],
     ["Jenkins", edit("e", ["Jenkinsfile"]), "high", "changes CI configuration"],
-    ["CircleCI", edit("e", [".circleci/config.yml"]), "high", "changes CI configuration"],
+    ["CircleCI", edit("e", [".circleci/config.yml"]), "critical", "touches a protected path"],
     [
       "a workflow",
       edit("e", [".github/workflows/ci.yml"]),
@@ -157,7 +157,10 @@ describe("assessTaskRisk", () => {
     ["Compose", edit("e", ["docker-compose.prod.yml"]), "high", "changes infrastructure"],
     ["Helm", edit("e", ["deploy/helm/values.yaml"]), "high", "changes infrastructure"],
     ["tfvars", write("w", "infra/prod.tfvars"), "high", "changes infrastructure"],
-    ["Buildkite", edit("e", [".buildkite/pipeline.yml"]), "high", "changes CI configuration"],
+    ["Buildkite", edit("e", [".buildkite/pipeline.yml"]), "critical", "touches a protected path"],
+    ["CODEOWNERS", edit("e", ["docs/CODEOWNERS"]), "critical", "touches a protected path"],
+    ["a husky hook", edit("e", [".husky/pre-commit"]), "critical", "touches a protected path"],
+    ["agent instructions", edit("e", ["pkg/AGENTS.md"]), "critical", "touches a protected path"],
     ["Travis", edit("e", [".travis.yml"]), "high", "changes CI configuration"],
     [
       "an unverified edit",
@@ -270,7 +273,10 @@ describe("assessPlanRisk", () => {
     const p = plan([[1, 2, 3, 4].map((i) => edit(`w${i}`, [`.github/workflows/w${i}.yml`]))]);
     const risk = assessPlanRisk(p);
     expect(risk.level).toBe("critical");
-    expect(risk.reasons).toEqual(["changes CI workflows (w1, w2, w3, w4)"]);
+    expect(risk.reasons).toEqual([
+      "touches a protected path (CI, review rules, tool configuration that runs code) (w1, w2, w3, w4)",
+      "changes CI workflows (w1, w2, w3, w4)",
+    ]);
   });
 
   it("flags a declared risk lower than computed as understated", () => {

@@ -25,7 +25,7 @@ const PLAN: Plan = planSchema.parse({
       id: "p",
       title: "P",
       tasks: [
-        { id: "code", title: "Code", edit: { files: ["src/a.ts"], instructions: "x" } },
+        { id: "code", title: "Code", run: "npm run build" },
         { id: "doc", title: "Doc", write: { path: "docs/a.md", content: "a" } },
       ],
     },
@@ -117,7 +117,7 @@ describe("verifyTaskCommit", () => {
     await symlink("../.git/config", join(repo.dir, "src/cfg"));
     await commitAs("code");
     expect(await refusal()).toContain(
-      'src/cfg: symbolic link to "../.git/config" points at a protected path',
+      'src/cfg: symbolic link to "../.git/config" (it resolves to ".git/config") points at a protected path',
     );
     await repo.git("reset", "--quiet", "--hard", base);
     await symlink("a.ts", join(repo.dir, "src/b.ts"));

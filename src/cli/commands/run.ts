@@ -99,7 +99,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
         run(async (io) => {
           const opened = await openPlanInRepo(io, file, options.repo);
           if (!opened) return EXIT_FAILURE;
-          const { plan, planBlob, workspace } = opened;
+          const { plan, planBlob, workspace, planFile } = opened;
           const log = options.log ? new JsonlReporter(resolve(io.cwd, options.log)) : undefined;
           const progress = new ProgressReporter(
             { write: (t) => io.out(t), tty: io.isTTY && !options.dryRun, color: useColor(io) },
@@ -143,6 +143,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
               signal: controller.signal,
               env: io.env,
               ...(sandbox ? { sandbox } : {}),
+              ...(planFile ? { planFile } : {}),
               ...(model ? { model } : {}),
               ...(options.continue ? { confirm: true } : {}),
               ...(options.dryRun ? { dryRun: true } : {}),

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { UsageError } from "../../errors.js";
 import { planBlobOf } from "../../engine/plan-blob.js";
 import { deriveState, type ExecutionState } from "../../engine/state.js";
@@ -15,6 +15,8 @@ export interface PlanInRepo {
   plan: Plan;
   planBlob: string;
   workspace: GitWorkspace;
+  /** The plan file relative to the repository root, when it lies inside it. */
+  planFile?: string;
 }
 
 /**
@@ -36,7 +38,12 @@ export async function openPlanInRepo(
   if (result.diagnostics.length > 0) io.err(formatProblems(file, result.diagnostics) + "\n");
   if (hasErrors(result.diagnostics) || !result.plan) return undefined;
   const workspace = await openWorkspace(resolve(io.cwd, repo ?? "."));
-  return { plan: result.plan, planBlob: planBlobOf(bytes), workspace };
+  const inside = relative(workspace.root, resolve(io.cwd, file));
+  const planFile =
+    inside !== "" && !inside.startsWith("..") && !isAbsolute(inside)
+      ? inside.split(sep).join("/")
+      : undefined;
+  return { plan: result.plan, planBlob: planBlobOf(bytes), workspace, ...(planFile ? { planFile } : {}) };
 }
 
 /** The JSON shape of `planwright status --json`. */

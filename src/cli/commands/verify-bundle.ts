@@ -16,6 +16,7 @@ interface VerifyBundleOptions {
   repo?: string;
   planBlob?: string;
   deny?: string[];
+  protectedAllow?: string[];
   maxFiles?: number;
   maxBytes?: number;
   maxFileBytes?: number;
@@ -26,8 +27,10 @@ interface VerifyBundleOptions {
 const HELP = `
 Reads the bundle's commits into the repository (its objects are fsck-checked; nothing in it runs),
 then checks every commit from --base to the bundle's head: each sits on the one before, is a task
-commit of the plan with the right trailers, changes only paths the policy allows, adds no symlink
-out of the repository, no submodule and no executable outside bin/, scripts/ or *.sh, and stays
+commit of the plan with the right trailers, changes only paths the policy allows (protected paths
+only when the plan names them, its risk is critical and --protected-allow lists them; never the plan
+file), stays inside an edit task's edit.files, adds no symlink that leads (through the commit's
+tree, links included) out of the repository or to a protected path, no submodule and no executable outside bin/, scripts/ or *.sh, and stays
 within the size caps (defaults: ${DEFAULT_APPLY_CAPS.maxFiles} files, ${DEFAULT_APPLY_CAPS.maxCommitBytes} bytes per commit, ${DEFAULT_APPLY_CAPS.maxFileBytes} bytes per file).
 With --push, the verified head is then pushed to --branch, only if the remote branch is still at
 --base. The token comes from PLANWRIGHT_PUSH_TOKEN or GITHUB_TOKEN.
@@ -51,6 +54,10 @@ export const registerVerifyBundle: Register = (program, run) => {
     .option("--repo <dir>", "the git repository (default: the current folder)")
     .option("--plan-blob <sha>", "refuse unless the plan file is this approved blob")
     .option("--deny <globs...>", "further paths no commit may touch (e.g. from the configuration)")
+    .option(
+      "--protected-allow <globs...>",
+      "protected paths the plan may touch when it names them (policy.protected.allow of the configuration)",
+    )
     .option("--max-files <n>", "most files one commit may change", count)
     .option("--max-bytes <n>", "most bytes of new content in one commit", count)
     .option("--max-file-bytes <n>", "largest file one commit may add or change", count)
@@ -65,7 +72,7 @@ export const registerVerifyBundle: Register = (program, run) => {
           throw new UsageError("--push needs PLANWRIGHT_PUSH_TOKEN or GITHUB_TOKEN");
         const opened = await openPlanInRepo(io, options.plan, options.repo);
         if (!opened) return EXIT_FAILURE;
-        const { plan, planBlob, workspace } = opened;
+        const { plan, planBlob, workspace, planFile } = opened;
         if (options.planBlob && options.planBlob !== planBlob) {
           throw new PolicyError(
             `${options.plan} is blob ${planBlob.slice(0, 7)}, not the approved ${options.planBlob.slice(0, 7)}`,
@@ -97,6 +104,8 @@ export const registerVerifyBundle: Register = (program, run) => {
           ...(done ? { done } : {}),
           policy: mergePolicy(plan.policy),
           extraDeny: options.deny ?? [],
+          ...(options.protectedAllow ? { protectedConfig: { allow: options.protectedAllow } } : {}),
+          ...(planFile ? { planFile } : {}),
           caps,
           base,
           head,
