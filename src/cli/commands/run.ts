@@ -1,12 +1,9 @@
 import { InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
-import { executePlan, type RunResult } from "../../engine/executor.js";
+import type { RunResult } from "../../engine/executor.js";
 import type { Model, Reporter } from "../../engine/ports.js";
 import { EXIT_FAILURE, EXIT_OK, useColor, type CliIO } from "../io.js";
-import { JsonlReporter, teeReporter } from "../jsonl-reporter.js";
 import type { Register } from "../program.js";
-import { ProgressReporter, formatTaskTable } from "../progress-reporter.js";
-import { openPlanInRepo } from "./status.js";
 
 /** Exit status of a run that waits for `--continue`. */
 export const EXIT_WAITING = 3;
@@ -83,6 +80,18 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
       .addHelpText("after", HELP)
       .action((file: string, options: RunCommandOptions) =>
         run(async (io) => {
+          // the engine, git and the reporters load when a plan runs, not for --help
+          const [
+            { openPlanInRepo },
+            { executePlan },
+            { JsonlReporter, teeReporter },
+            { ProgressReporter, formatTaskTable },
+          ] = await Promise.all([
+            import("../open-plan-in-repo.js"),
+            import("../../engine/executor.js"),
+            import("../jsonl-reporter.js"),
+            import("../progress-reporter.js"),
+          ]);
           const opened = await openPlanInRepo(io, file, options.repo);
           if (!opened) return EXIT_FAILURE;
           const { plan, planBlob, workspace } = opened;
