@@ -38,15 +38,15 @@ const OPEN_VALUE = /^(?:(?:&[^\s]+|![^\s]*)[ \t]*)*(?:#.*)?$/;
 
 /**
  * Counts task entries; with `at`, also returns the position of entry number `at` (1-based), e.g.
- * the first entry over a limit.
+ * the first entry over a limit. With `stopAt`, stops counting there (the count is then "at least").
  */
-export function countTaskEntries(text: string, at?: number): TaskCount {
+export function countTaskEntries(text: string, at?: number, stopAt = Infinity): TaskCount {
   let count = 0;
   let position: TaskCount["position"];
   const stack: Entry[] = [];
   let lineNo = 0;
   let start = 0;
-  while (start <= text.length) {
+  while (start <= text.length && count < stopAt) {
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
     lineNo++;

@@ -48,7 +48,8 @@ function precheckTaskCount(
   source: string | Uint8Array,
   maxTasks: number,
 ): Diagnostic | undefined {
-  const { count, position } = countTaskEntries(text, maxTasks + 1);
+  // counting stops past twice the limit: the refusal then reads the rest of the file no more
+  const { count, position } = countTaskEntries(text, maxTasks + 1, 2 * maxTasks + 1);
   if (count <= 2 * maxTasks || !position) return undefined;
   const bytes = typeof source === "string" ? utf8Length(source) : source.length;
   return {

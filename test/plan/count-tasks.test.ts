@@ -45,6 +45,14 @@ describe("countTaskEntries", () => {
     for (const n of [0, 1, 49, 50, 51, 777]) expect(countTaskEntries(blockPlan(n)).count).toBe(n);
   });
 
+  it("stops counting where asked", () => {
+    expect(countTaskEntries(blockPlan(300), undefined, 120).count).toBe(120);
+    expect(countTaskEntries(blockPlan(300), 101, 120).position).toEqual({
+      line: blockPlan(300).split("\n").indexOf("      - id: t100") + 1,
+      col: 7,
+    });
+  });
+
   it("counts compact sequences, CRLF line ends, comments, anchors and tags", () => {
     const compact =
       HEAD + "phases:\n- id: a\n  tasks:\n  - id: x\n    run: a\n  - id: y\n    run: b\n  mode: parallel\n";
@@ -131,7 +139,7 @@ describe("countTaskEntries", () => {
 
 describe("loadPlan's task limit before the parse", () => {
   it("refuses a plan over twice the limit at its first task over the limit, with its size", () => {
-    const text = blockPlan(1_001);
+    const text = blockPlan(5_000);
     const result = loadPlan(text);
     expect(result.plan).toBeUndefined();
     expect(result.diagnostics).toHaveLength(1);
