@@ -6,11 +6,15 @@
 import { benchExecutor } from "./executor.js";
 import { benchIsolation } from "./isolation.js";
 import { benchSandbox } from "./sandbox.js";
+import { benchStartup } from "./startup.js";
 import { benchValidate } from "./validate.js";
+import { benchWebhooks } from "./webhooks.js";
 
 const benches: Record<string, () => Promise<string[]>> = {
+  startup: benchStartup,
   validate: benchValidate,
   executor: benchExecutor,
+  webhooks: benchWebhooks,
   sandbox: benchSandbox,
   isolation: benchIsolation,
 };

@@ -8,11 +8,9 @@ import type { Config } from "../config.js";
 import { deriveState } from "../engine/state.js";
 import { PlanwrightError, UsageError } from "../errors.js";
 import { checkoutPlan, resultOf, type FlowResult, type PlanFlowDeps } from "../flows/execute-plan.js";
-import { requestPlan } from "../flows/request-plan.js";
 import { createRunView } from "../github/check-run-reporter.js";
 import type { GitHubGateway } from "../github/gateway.js";
 import type { openWorkspace } from "../git/git-workspace.js";
-import { createModelClient } from "../llm/client.js";
 import { formatProblems, loadPlan } from "../plan/load-plan.js";
 import { createRedactor, redact } from "../redact.js";
 import type { Route } from "./event-router.js";
@@ -30,6 +28,11 @@ export async function planFromComment(
   route: Extract<Route, { kind: "plan" }>,
 ): Promise<FlowResult | undefined> {
   if (!inputs.anthropicApiKey) throw new UsageError("input anthropic-api-key: required to answer /plan");
+  // the planner and the model SDK load only for /plan
+  const [{ createModelClient }, { requestPlan }] = await Promise.all([
+    import("../llm/client.js"),
+    import("../flows/request-plan.js"),
+  ]);
   const client = createModelClient({
     model: inputs.model ?? config.model,
     apiKey: inputs.anthropicApiKey,

@@ -9,7 +9,6 @@ import { Octokit } from "@octokit/rest";
 import type { Model } from "../engine/ports.js";
 import { failureClassOf, messageOf, UsageError } from "../errors.js";
 import { executePlanFlow, readConfig, type FlowResult, type PlanFlowDeps } from "../flows/execute-plan.js";
-import { rollbackPlanFlow } from "../flows/rollback-plan.js";
 import type { Config } from "../config.js";
 import type { GitHubGateway } from "../github/gateway.js";
 import { createGateway, type OctokitLike } from "../github/octokit-gateway.js";
@@ -19,8 +18,6 @@ import { hardenGit, refusePersistedCredentials } from "../git/harden-git.js";
 import { apiLander } from "../flows/api-landing.js";
 import { commandSandbox } from "../flows/command-sandbox.js";
 import { ACTIONS_IDENTITY, botLoginOf } from "../flows/commit-proofs.js";
-import { createModelClient } from "../llm/client.js";
-import { ClaudeModel } from "../llm/coding-agent.js";
 import { cancelRuns } from "./cancel-runs.js";
 import { clean, localStatus, planFromComment, prStatus, redactSecrets, writeSummary } from "./commands.js";
 import { loadSecrets } from "../engine/secret-env.js";
@@ -59,9 +56,14 @@ function octokitFor(inputs: ActionInputs, context: ActionContext): OctokitLike {
   });
 }
 
-function modelFor(inputs: ActionInputs, deps: ActionDeps): Model | undefined {
+/** The model SDK loads only when a key is given (edit tasks), so a run without it never pays for it. */
+async function modelFor(inputs: ActionInputs, deps: ActionDeps): Promise<Model | undefined> {
   if (deps.model) return deps.model;
   if (!inputs.anthropicApiKey) return undefined;
+  const [{ createModelClient }, { ClaudeModel }] = await Promise.all([
+    import("../llm/client.js"),
+    import("../llm/coding-agent.js"),
+  ]);
   const client = createModelClient({
     model: inputs.model ?? "claude-sonnet-4-6",
     apiKey: inputs.anthropicApiKey,
@@ -208,9 +210,10 @@ async function main(deps: ActionDeps): Promise<FlowResult | undefined> {
     onWarning: (m) => core.warning(clean(m)),
     onCheckRun: (id) => core.saveState(STATE_CHECK, String(id)),
   };
-  const model = modelFor(inputs, deps);
+  const model = command === "rollback" || command === "status" ? undefined : await modelFor(inputs, deps);
   let result: FlowResult;
   if (command === "rollback") {
+    const { rollbackPlanFlow } = await import("../flows/rollback-plan.js");
     result = await rollbackPlanFlow(flowDeps, {
       pull: pr,
       ...(task ? { task } : {}),

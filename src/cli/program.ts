@@ -2,6 +2,10 @@
  * The `planwright` command line, built with commander. Each command lives in src/cli/commands/ and
  * registers itself here; a command's action returns its exit status instead of exiting, so the
  * whole CLI runs in-process in tests.
+ *
+ * Building the program loads only commander and the commands' definitions: each command imports
+ * what it runs (the plan domain, git, the engine, the model SDK) inside its action, so `--version`
+ * and `--help` cost little more than Node's own start and `validate` loads only the plan domain.
  */
 import { Command, CommanderError } from "commander";
 import { PlanwrightError, messageOf } from "../errors.js";
@@ -15,7 +19,7 @@ import { createRunCommand } from "./commands/run.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerRevise } from "./commands/revise.js";
 import { registerVerifyBundle } from "./commands/verify-bundle.js";
-import { runModelFor } from "./model-factory.js";
+import type { RunCommandDeps } from "./commands/run.js";
 
 export const VERSION = "0.1.0";
 
@@ -39,9 +43,13 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerPlan(program, run);
   registerRevise(program, run);
   registerVerifyBundle(program, run);
-  createRunCommand({ model: runModelFor })(program, run);
+  createRunCommand({ model: lazyRunModel })(program, run);
   return program;
 }
+
+/** The run command's model, from the model factory loaded only when a plan runs. */
+const lazyRunModel: NonNullable<RunCommandDeps["model"]> = async (io, options) =>
+  (await import("./model-factory.js")).runModelFor(io, options);
 
 /**
  * Registers one command on the program. Call `run(runner)` inside the commander action: it runs the

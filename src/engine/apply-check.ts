@@ -29,23 +29,11 @@ import {
 } from "./ports.js";
 import { verifyCommandOf } from "./task-runner.js";
 import { withPush } from "./with-push.js";
+import { DEFAULT_APPLY_CAPS, type ApplyCaps } from "./apply-caps.js";
 
-/** Size limits of one task commit, measured against its parent. */
-export interface ApplyCaps {
-  /** Most files one commit may add, change or delete. */
-  maxFiles: number;
-  /** Most bytes of new content (added and changed files) in one commit. */
-  maxCommitBytes: number;
-  /** Largest file one commit may add or change. */
-  maxFileBytes: number;
-}
+export { DEFAULT_APPLY_CAPS, type ApplyCaps };
 
 const MIB = 1024 * 1024;
-export const DEFAULT_APPLY_CAPS: Readonly<ApplyCaps> = Object.freeze({
-  maxFiles: 200,
-  maxCommitBytes: 10 * MIB,
-  maxFileBytes: 5 * MIB,
-});
 
 /** Where a task may add or set the executable bit, unless told otherwise. */
 export const DEFAULT_EXECUTABLE_PATHS: readonly string[] = ["bin/**", "scripts/**", "**/*.sh"];

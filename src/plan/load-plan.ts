@@ -4,7 +4,8 @@
  */
 import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { resolveLimits, type PlanLimits } from "./limits.js";
-import { decodeSource } from "./decode-source.js";
+import { countTaskEntries } from "./count-tasks.js";
+import { decodeSource, utf8Length } from "./decode-source.js";
 import { parsePlanYaml } from "./parse.js";
 import { checkSchema } from "./schema-issues.js";
 import type { Plan } from "./schema.js";
@@ -39,6 +40,30 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
 }
 
 /**
+ * The task limit checked before the parse, from a cheap lower bound of the count. A plan up to
+ * twice the limit is parsed in full, so that every problem of a plan a little over comes in one
+ * report; one certainly beyond that is refused at its first task over the limit, with its size,
+ * without parsing (which would cost seconds and hundreds of MiB at ten times the limit).
+ */
+function precheckTaskCount(
+  text: string,
+  source: string | Uint8Array,
+  maxTasks: number,
+): Diagnostic | undefined {
+  // counting stops past twice the limit: the refusal then reads the rest of the file no more
+  const { count, position } = countTaskEntries(text, maxTasks + 1, 2 * maxTasks + 1);
+  if (count <= 2 * maxTasks || !position) return undefined;
+  const bytes = typeof source === "string" ? utf8Length(source) : source.length;
+  return {
+    severity: "error",
+    ...position,
+    message:
+      `too many tasks: the plan has at least ${count}, over the limit of ${maxTasks} ` +
+      `(${bytes} bytes; refused before parsing, so nothing else was checked)`,
+  };
+}
+
+/**
  * Parses and validates a plan file. Problems come back as diagnostics pointing at the offending key
  * or value: YAML syntax, size and alias limits, schema, and semantic rules (unique ids, `needs`,
  * cycles, one task kind, path and command policy, declared risk).
@@ -48,6 +73,8 @@ export function loadPlan(source: string | Uint8Array, options?: LoadOptions): Lo
     const limits = resolveLimits(options?.limits);
     const decoded = decodeSource(source, limits);
     if (decoded.text === undefined) return { diagnostics: sortDiagnostics(decoded.diagnostics) };
+    const overLimit = precheckTaskCount(decoded.text, source, limits.maxTasks);
+    if (overLimit) return { diagnostics: [overLimit] };
     const parsed = parsePlanYaml(decoded.text, limits);
     const diagnostics = [...parsed.diagnostics];
     if (parsed.data === undefined) return { diagnostics: sortDiagnostics(dedupe(diagnostics)) };

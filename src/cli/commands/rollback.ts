@@ -1,8 +1,6 @@
 import { UsageError } from "../../errors.js";
-import { rollback } from "../../engine/rollback.js";
 import { EXIT_FAILURE, EXIT_OK } from "../io.js";
 import type { Register } from "../program.js";
-import { openPlanInRepo } from "./status.js";
 
 interface RollbackFlags {
   task?: string;
@@ -31,6 +29,10 @@ export const registerRollback: Register = (program, run) => {
         if ((flags.push === undefined) !== (flags.branch === undefined)) {
           throw new UsageError("--push and --branch go together: --push REMOTE --branch NAME");
         }
+        const [{ openPlanInRepo }, { rollback }] = await Promise.all([
+          import("../open-plan-in-repo.js"),
+          import("../../engine/rollback.js"),
+        ]);
         const opened = await openPlanInRepo(io, file, flags.repo);
         if (!opened) return EXIT_FAILURE;
         const result = await rollback(opened.workspace, opened.plan, opened.planBlob, {

@@ -1,16 +1,10 @@
 import { InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
-import { executePlan, type RunResult } from "../../engine/executor.js";
+import type { RunResult } from "../../engine/executor.js";
 import type { Model, Reporter } from "../../engine/ports.js";
 import { EXIT_FAILURE, EXIT_OK, useColor, type CliIO } from "../io.js";
-import { JsonlReporter, teeReporter } from "../jsonl-reporter.js";
 import type { Register } from "../program.js";
-import { ProgressReporter, formatTaskTable } from "../progress-reporter.js";
-import { openPlanInRepo } from "./status.js";
 import type { SandboxMode } from "../../engine/sandbox.js";
-import { commandSandbox } from "../../flows/command-sandbox.js";
-import { withPush } from "../../engine/with-push.js";
-import { pushIsolated } from "../../git/credential-push.js";
 import type { GitWorkspace } from "../../git/git-workspace.js";
 
 /** Exit status of a run that waits for `--continue`. */
@@ -97,6 +91,22 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
       .addHelpText("after", HELP)
       .action((file: string, options: RunCommandOptions) =>
         run(async (io) => {
+          // the engine, git and the reporters load when a plan runs, not for --help
+          const [
+            { openPlanInRepo },
+            { executePlan },
+            { JsonlReporter, teeReporter },
+            { ProgressReporter, formatTaskTable },
+            { commandSandbox },
+            { withPush },
+          ] = await Promise.all([
+            import("../open-plan-in-repo.js"),
+            import("../../engine/executor.js"),
+            import("../jsonl-reporter.js"),
+            import("../progress-reporter.js"),
+            import("../../flows/command-sandbox.js"),
+            import("../../engine/with-push.js"),
+          ]);
           const opened = await openPlanInRepo(io, file, options.repo);
           if (!opened) return EXIT_FAILURE;
           const { plan, planBlob, workspace, planFile } = opened;
@@ -183,5 +193,6 @@ async function isolatedPush(
 ): Promise<(remote: string, branch: string, sha?: string) => Promise<void>> {
   const known = await workspace.git(["remote", "get-url", "--push", "--", remote], { okCodes: [2, 128] });
   const url = known.code === 0 ? known.stdout.trim() : remote;
+  const { pushIsolated } = await import("../../git/credential-push.js");
   return (_remote, branch, sha) => pushIsolated(workspace.root, url, branch, sha ? { sha } : {});
 }

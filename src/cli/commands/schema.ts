@@ -1,4 +1,3 @@
-import { planJsonSchema } from "../../plan/schema.js";
 import type { Register } from "../program.js";
 
 /** `planwright schema`: prints the plan file's JSON Schema. */
@@ -8,6 +7,7 @@ export const registerSchema: Register = (program, run) => {
     .description("print the JSON Schema of the plan file (for editor completion)")
     .action(() =>
       run(async (io) => {
+        const { planJsonSchema } = await import("../../plan/schema.js");
         io.out(JSON.stringify(planJsonSchema(), null, 2) + "\n");
         return 0;
       }),

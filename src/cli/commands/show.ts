@@ -1,14 +1,8 @@
 import { Option } from "commander";
-import { formatProblems } from "../../plan/load-plan.js";
-import { hasErrors } from "../../plan/diagnostics.js";
-import { assessPlanRisk } from "../../plan/risk.js";
-import { renderJson } from "../../plan/render-json.js";
-import { renderMarkdown } from "../../plan/render-markdown.js";
-import { renderMermaid } from "../../plan/render-mermaid.js";
-import { renderTree } from "../../plan/render-tree.js";
+import type { Plan } from "../../plan/schema.js";
+import type { PlanRisk } from "../../plan/risk.js";
 import { EXIT_FAILURE, EXIT_OK, useColor } from "../io.js";
 import type { Register } from "../program.js";
-import { readPlanFile } from "../read-plan-file.js";
 
 const FORMATS = ["tree", "markdown", "mermaid", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -23,22 +17,42 @@ export const registerShow: Register = (program, run) => {
     .option("--ascii", "draw the tree with ASCII characters only")
     .action((file: string, options: { format: Format; ascii?: boolean }) =>
       run(async (io) => {
+        const [{ formatProblems }, { hasErrors }, { assessPlanRisk }, { readPlanFile }] = await Promise.all([
+          import("../../plan/load-plan.js"),
+          import("../../plan/diagnostics.js"),
+          import("../../plan/risk.js"),
+          import("../read-plan-file.js"),
+        ]);
         const result = await readPlanFile(file);
         if (result.diagnostics.length > 0) io.err(formatProblems(file, result.diagnostics) + "\n");
         if (!result.plan || hasErrors(result.diagnostics)) return EXIT_FAILURE;
         const plan = result.plan;
-        const risk = assessPlanRisk(plan);
-        const context = { risk, planPath: file };
-        const text =
-          options.format === "markdown"
-            ? renderMarkdown(plan, context)
-            : options.format === "mermaid"
-              ? renderMermaid(plan)
-              : options.format === "json"
-                ? renderJson(plan, context)
-                : renderTree(plan, { ...context, color: useColor(io), ascii: Boolean(options.ascii) });
+        const context = { risk: assessPlanRisk(plan), planPath: file };
+        const text = await render(options.format, plan, context, {
+          color: useColor(io),
+          ascii: Boolean(options.ascii),
+        });
         io.out(text.endsWith("\n") ? text : text + "\n");
         return EXIT_OK;
       }),
     );
 };
+
+/** Loads only the renderer the format needs. */
+async function render(
+  format: Format,
+  plan: Plan,
+  context: { risk: PlanRisk; planPath: string },
+  tree: { color: boolean; ascii: boolean },
+): Promise<string> {
+  switch (format) {
+    case "markdown":
+      return (await import("../../plan/render-markdown.js")).renderMarkdown(plan, context);
+    case "mermaid":
+      return (await import("../../plan/render-mermaid.js")).renderMermaid(plan);
+    case "json":
+      return (await import("../../plan/render-json.js")).renderJson(plan, context);
+    default:
+      return (await import("../../plan/render-tree.js")).renderTree(plan, { ...context, ...tree });
+  }
+}

@@ -1,50 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve, sep } from "node:path";
-import { UsageError } from "../../errors.js";
-import { planBlobOf } from "../../engine/plan-blob.js";
-import { deriveState, type ExecutionState } from "../../engine/state.js";
-import { openWorkspace, type GitWorkspace } from "../../git/git-workspace.js";
-import { hasErrors } from "../../plan/diagnostics.js";
-import { formatProblems, loadPlan } from "../../plan/load-plan.js";
+import type { ExecutionState } from "../../engine/state.js";
 import type { Plan } from "../../plan/schema.js";
-import { EXIT_FAILURE, EXIT_OK, type CliIO } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK } from "../io.js";
 import type { Register } from "../program.js";
-
-/** A validated plan, the blob id of its file, and the repository it runs in. */
-export interface PlanInRepo {
-  plan: Plan;
-  planBlob: string;
-  workspace: GitWorkspace;
-  /** The plan file relative to the repository root, when it lies inside it. */
-  planFile?: string;
-}
-
-/**
- * Reads and validates `file` (relative to the CLI's cwd) and opens the repository at `repo`.
- * Prints the problems and resolves to undefined when the plan does not validate.
- */
-export async function openPlanInRepo(
-  io: CliIO,
-  file: string,
-  repo: string | undefined,
-): Promise<PlanInRepo | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(resolve(io.cwd, file)));
-  } catch {
-    throw new UsageError(`${file}: no such file`);
-  }
-  const result = loadPlan(bytes);
-  if (result.diagnostics.length > 0) io.err(formatProblems(file, result.diagnostics) + "\n");
-  if (hasErrors(result.diagnostics) || !result.plan) return undefined;
-  const workspace = await openWorkspace(resolve(io.cwd, repo ?? "."));
-  const inside = relative(workspace.root, resolve(io.cwd, file));
-  const planFile =
-    inside !== "" && !inside.startsWith("..") && !isAbsolute(inside)
-      ? inside.split(sep).join("/")
-      : undefined;
-  return { plan: result.plan, planBlob: planBlobOf(bytes), workspace, ...(planFile ? { planFile } : {}) };
-}
 
 /** The JSON shape of `planwright status --json`. */
 export interface StatusReport {
@@ -114,6 +71,10 @@ export const registerStatus: Register = (program, run) => {
     .addHelpText("after", "\nReverted tasks show the sha of their revert commit.")
     .action((file: string, options: { repo?: string; json?: boolean }) =>
       run(async (io) => {
+        const [{ openPlanInRepo }, { deriveState }] = await Promise.all([
+          import("../open-plan-in-repo.js"),
+          import("../../engine/state.js"),
+        ]);
         const opened = await openPlanInRepo(io, file, options.repo);
         if (!opened) return EXIT_FAILURE;
         const state = deriveState(opened.plan, opened.planBlob, await opened.workspace.history());

@@ -1,8 +1,5 @@
-import { formatProblems } from "../../plan/load-plan.js";
-import { hasErrors } from "../../plan/diagnostics.js";
 import { EXIT_FAILURE, EXIT_OK } from "../io.js";
 import type { Register } from "../program.js";
-import { readPlanFile } from "../read-plan-file.js";
 
 /** `planwright validate FILE...`: compiler-style problems; exit 1 when any file has an error. */
 export const registerValidate: Register = (program, run) => {
@@ -14,6 +11,12 @@ export const registerValidate: Register = (program, run) => {
     .addHelpText("after", "\nExit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.")
     .action((files: string[], options: { json?: boolean }) =>
       run(async (io) => {
+        // the plan domain loads when the command runs, not when the program is built (--help, --version)
+        const [{ formatProblems }, { hasErrors }, { readPlanFile }] = await Promise.all([
+          import("../../plan/load-plan.js"),
+          import("../../plan/diagnostics.js"),
+          import("../read-plan-file.js"),
+        ]);
         let failed = false;
         const report: { file: string; valid: boolean; problems: unknown[] }[] = [];
         for (const file of files) {

@@ -1,14 +1,9 @@
 import { resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { PolicyError, UsageError } from "../../errors.js";
-import { DEFAULT_APPLY_CAPS, verifyCommitRange, type ApplyCaps } from "../../engine/apply-check.js";
-import { pushWithToken } from "../../git/credential-push.js";
-import { readTaskBundle } from "../../git/task-bundle.js";
-import { deriveState } from "../../engine/state.js";
-import { mergePolicy } from "../../plan/policy.js";
+import { DEFAULT_APPLY_CAPS, type ApplyCaps } from "../../engine/apply-caps.js";
 import { EXIT_FAILURE, EXIT_OK } from "../io.js";
 import type { Register } from "../program.js";
-import { openPlanInRepo } from "./status.js";
 
 interface VerifyBundleOptions {
   plan: string;
@@ -70,6 +65,21 @@ export const registerVerifyBundle: Register = (program, run) => {
         const token = io.env["PLANWRIGHT_PUSH_TOKEN"] || io.env["GITHUB_TOKEN"];
         if (options.push && !token)
           throw new UsageError("--push needs PLANWRIGHT_PUSH_TOKEN or GITHUB_TOKEN");
+        const [
+          { openPlanInRepo },
+          { verifyCommitRange },
+          { pushWithToken },
+          { readTaskBundle },
+          { mergePolicy },
+          { deriveState },
+        ] = await Promise.all([
+          import("../open-plan-in-repo.js"),
+          import("../../engine/apply-check.js"),
+          import("../../git/credential-push.js"),
+          import("../../git/task-bundle.js"),
+          import("../../plan/policy.js"),
+          import("../../engine/state.js"),
+        ]);
         const opened = await openPlanInRepo(io, options.plan, options.repo);
         if (!opened) return EXIT_FAILURE;
         const { plan, planBlob, workspace, planFile } = opened;
