@@ -241,7 +241,10 @@ export class CheckRunReporter implements Reporter {
       });
     }
     this.taskChecks.unshift(...later);
-    if (later.length > 0) this.schedule();
+    if (later.length > 0) {
+      this.lastSync = this.now(); // the next try waits an interval: the push needs that time
+      this.schedule();
+    }
     if (this.dirty) {
       this.dirty = false;
       const input = this.planCheckInput();
@@ -257,6 +260,7 @@ export class CheckRunReporter implements Reporter {
           this.planCheckFailures = { head, tries };
           if (tries < MAX_CREATE_TRIES) {
             this.dirty = true;
+            this.lastSync = this.now();
             this.schedule();
           }
           throw error;
