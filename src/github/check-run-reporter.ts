@@ -55,6 +55,13 @@ const CONCLUSIONS: Record<string, CheckConclusion | undefined> = {
   cancelled: "cancelled",
 };
 
+/**
+ * Tries to create one task check run. The engine reports a commit before its push has finished, so
+ * a sync falling in between meets GitHub's "No commit found for SHA" (422): the check run is kept
+ * and created at a later sync, when the push has landed.
+ */
+const MAX_CREATE_TRIES = 3;
+
 /** The Reporter; call `flush()` at the end to send everything still queued. */
 export class CheckRunReporter implements Reporter {
   readonly view: RunView;
@@ -63,7 +70,9 @@ export class CheckRunReporter implements Reporter {
   private readonly options: CheckRunReporterOptions;
   private readonly now: () => number;
   private planCheck: { id: number; head: string } | undefined;
-  private taskChecks: CheckRunInput[] = [];
+  private taskChecks: { input: CheckRunInput; tries: number }[] = [];
+  /** Failed creations of the plan check run on `head` (bounded like the task check runs'). */
+  private planCheckFailures = { head: "", tries: 0 };
   private dirty = true;
   private commentDirty = true;
   private lastSync = -Infinity;
@@ -160,7 +169,7 @@ export class CheckRunReporter implements Reporter {
       ? `Done in ${formatDuration(row.durationMs)}, ${row.attempts} attempt${row.attempts === 1 ? "" : "s"}`
       : `Failed (${row.failureClass ?? "internal"}) after ${row.attempts} attempt${row.attempts === 1 ? "" : "s"}`;
     const fence = "````";
-    this.taskChecks.push({
+    const input: CheckRunInput = {
       name: `${PLAN_CHECK} / ${row.id}`,
       headSha: sha,
       status: "completed",
@@ -170,7 +179,8 @@ export class CheckRunReporter implements Reporter {
       ...(output ? { text: `${fence}text\n${truncateTail(output, MAX_OUTPUT_CHARS - 40)}\n${fence}` } : {}),
       ...(ok ? {} : { annotations: annotationsFromOutput(output) }),
       ...(this.options.detailsUrl ? { detailsUrl: this.options.detailsUrl } : {}),
-    });
+    };
+    this.taskChecks.push({ input, tries: 0 });
   }
 
   private schedule(): void {
@@ -222,21 +232,39 @@ export class CheckRunReporter implements Reporter {
 
   private async sync(): Promise<void> {
     const { gateway } = this.options;
+    const later: { input: CheckRunInput; tries: number }[] = [];
     for (let next = this.taskChecks.shift(); next; next = this.taskChecks.shift()) {
-      const input = next;
-      await this.call(() => gateway.createCheckRun(input)).catch((e: unknown) =>
-        this.options.onWarning?.(`GitHub: ${messageOf(e)}`),
-      );
+      const item = next;
+      await this.call(() => gateway.createCheckRun(item.input)).catch((e: unknown) => {
+        if (item.tries + 1 < MAX_CREATE_TRIES) later.push({ input: item.input, tries: item.tries + 1 });
+        else this.options.onWarning?.(`GitHub: ${messageOf(e)}`);
+      });
+    }
+    this.taskChecks.unshift(...later);
+    if (later.length > 0) {
+      this.lastSync = this.now(); // the next try waits an interval: the push needs that time
+      this.schedule();
     }
     if (this.dirty) {
       this.dirty = false;
       const input = this.planCheckInput();
       const old = this.planCheck;
       if (!old || old.head !== this.view.head) {
-        // a check run shows on the PR only while on the head commit: re-create it there
+        // a check run shows on the PR only while on the head commit: re-create it there (and
+        // again at the next sync when the head's push has not landed yet)
         const run = await this.call(() =>
           gateway.createCheckRun({ name: PLAN_CHECK, headSha: this.view.head, ...input }),
-        );
+        ).catch((error: unknown) => {
+          const head = this.view.head;
+          const tries = this.planCheckFailures.head === head ? this.planCheckFailures.tries + 1 : 1;
+          this.planCheckFailures = { head, tries };
+          if (tries < MAX_CREATE_TRIES) {
+            this.dirty = true;
+            this.lastSync = this.now();
+            this.schedule();
+          }
+          throw error;
+        });
         this.planCheck = { id: run.id, head: this.view.head };
         this.options.onCheckRun?.(run.id);
         if (old) {
@@ -264,9 +292,13 @@ export class CheckRunReporter implements Reporter {
 
   /** Sends everything queued and the current state now; safe to call more than once. */
   async flush(): Promise<void> {
+    for (let round = 0; round === 0 || (this.taskChecks.length > 0 && round < MAX_CREATE_TRIES); round++) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      await this.enqueue(() => this.sync());
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.enqueue(() => this.sync());
   }
 
   /** The plan check run's id once created (for the cancel step). */

@@ -16,6 +16,8 @@ export interface AppServerOptions {
   webhookSecret: string;
   /** The fake Messages server's URL. */
   modelUrl: string;
+  /** The model's API key (default: a stand-in key the fake server accepts). */
+  modelApiKey?: string;
   /** Job journal folder: jobs a killed process did not finish resume from it. */
   stateDir: string;
   appSlug?: string;
@@ -55,21 +57,26 @@ export function freePort(): Promise<number> {
 }
 
 export async function startAppServer(options: AppServerOptions): Promise<RunningApp> {
+  const ProbotClass = Probot.defaults({
+    appId: 1,
+    privateKey: privateKey(),
+    secret: options.webhookSecret,
+    baseUrl: options.githubUrl,
+    logLevel: options.logLevel ?? "warn",
+  });
+  // The server's own log (one line per delivery) at the same level: without it Probot logs at info.
+  const probe = new ProbotClass();
+  await probe.ready();
   const server = new Server({
-    Probot: Probot.defaults({
-      appId: 1,
-      privateKey: privateKey(),
-      secret: options.webhookSecret,
-      baseUrl: options.githubUrl,
-      logLevel: options.logLevel ?? "warn",
-    }),
+    Probot: ProbotClass,
+    log: probe.log,
     host: "127.0.0.1",
     port: options.port ?? (await freePort()),
   });
   const app = createApp({
     stateDir: options.stateDir,
     appSlug: options.appSlug ?? "planwright",
-    model: { apiKey: "sk-ant-sandbox", baseURL: options.modelUrl, maxRetries: 0 },
+    model: { apiKey: options.modelApiKey ?? "sk-ant-sandbox", baseURL: options.modelUrl, maxRetries: 0 },
   });
   await server.load(app);
   const http = await server.start();

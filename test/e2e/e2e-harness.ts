@@ -9,7 +9,11 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startFakeMessagesServer, type FakeMessagesServer } from "../llm/fake-messages-server.js";
+import {
+  startFakeMessagesServer,
+  type FakeMessagesServer,
+  type FakeServerOptions,
+} from "../llm/fake-messages-server.js";
 import { actionRunner, type ActionRunnerOptions } from "../sandbox/action-runner.js";
 import { startSandbox, type GitHubSandbox, type SandboxOptions } from "../sandbox/github-sandbox.js";
 import { startAppProcess } from "./app-process.js";
@@ -104,10 +108,16 @@ export interface WorldOptions {
   appProcessLogLevel?: AppServerOptions["logLevel"];
   /** More options of the workflow runner (token, runner folder, preparation of the checkout). */
   runner?: Pick<ActionRunnerOptions, "token" | "root" | "prepare">;
+  /** Options of the fake model (e.g. a `fallback` answering every request). */
+  model?: FakeServerOptions;
+  /** The real Anthropic API instead of the fake model (the fake server still starts, unused). */
+  anthropic?: { apiKey: string; baseURL: string };
+  /** Called with each finished workflow run's log (output and job summary). */
+  onRunLog?: (log: string) => void;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const model = await startFakeMessagesServer();
+  const model = await startFakeMessagesServer(options.model);
   const files = { ...(await exampleRepoFiles()), ...CONFIG_FILES, ...options.files };
   const github = await startSandbox({
     files,
@@ -115,7 +125,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.faults ? { faults: options.faults } : {}),
   });
   const stateDir = await mkdtemp(join(tmpdir(), "planwright-e2e-app-"));
-  const settings = { githubUrl: github.url, webhookSecret: SECRET, modelUrl: model.url, stateDir };
+  const modelUrl = options.anthropic?.baseURL ?? model.url;
+  const modelApiKey = options.anthropic?.apiKey ?? "sk-ant-sandbox";
+  const settings = { githubUrl: github.url, webhookSecret: SECRET, modelUrl, modelApiKey, stateDir };
   let app: WorldApp;
   if (options.appProcessLogLevel) {
     const child = await startAppProcess({
@@ -139,8 +151,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   github.setRunner(
     actionRunner({
       entry: ACTION_ENTRY,
-      anthropicApiKey: "sk-ant-sandbox",
-      env: { ANTHROPIC_BASE_URL: model.url, ...options.runnerEnv },
+      anthropicApiKey: modelApiKey,
+      env: { ANTHROPIC_BASE_URL: modelUrl, ...options.runnerEnv },
+      ...(options.onRunLog ? { onLog: options.onRunLog } : {}),
       ...options.runner,
     }),
   );

@@ -68,6 +68,8 @@ export interface FakeServerOptions {
   minCacheableTokens?: number;
   /** Answer malformed requests with a 400 as the real API does (default true). */
   validate?: boolean;
+  /** Answers every request the queue has nothing for (default: a loud 500). */
+  fallback?: FakeResponse;
 }
 
 export interface FakeMessagesServer {
@@ -296,7 +298,7 @@ export async function startFakeMessagesServer(options: FakeServerOptions = {}): 
       sendJson(res, 400, errorBody(400, invalid));
       return;
     }
-    const next = queue.shift();
+    const next = queue.shift() ?? options.fallback;
     if (next === undefined) {
       // x-should-retry: false keeps the SDK from retrying, so the test fails at once and loudly.
       sendJson(res, 500, errorBody(500, `fake server: no scripted response for request #${recorded.index}`), {
