@@ -22,7 +22,7 @@ import type { BackoffOptions } from "./retry.js";
 import { landParallelPhase } from "./parallel-phase.js";
 import { createRunContext, type RunContext } from "./run-context.js";
 import { RunLock } from "./run-lock.js";
-import { describeRun, gateOf, type StatusOf } from "./scheduler.js";
+import { describeRun, type StatusOf } from "./scheduler.js";
 import { deriveState } from "./state.js";
 import { runTask, type TaskOutcome } from "./task-runner.js";
 
@@ -111,13 +111,15 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
       });
     }
   }
+  const landed = new Map<string, number>();
+  for (const [id, s] of state.tasks) if (s.status === "done") landed.set(id, s.position ?? 0);
   const statusOf: StatusOf = (id) => {
     const status = reports.get(id)?.status;
     return status === "done" || status === "failed" || status === "running" ? status : "pending";
   };
 
   if (options.dryRun) {
-    const lines = describeRun(plan, statusOf);
+    const lines = describeRun(plan, statusOf, (id) => landed.get(id));
     return result(
       options,
       reports,
@@ -143,6 +145,7 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
     lock,
     reports,
     statusOf,
+    landed,
   });
   reporter.event({
     type: "run-started",
@@ -182,7 +185,7 @@ async function runSequentialPhase(run: RunContext, phase: Phase): Promise<void> 
   for (const task of phase.tasks) {
     if (run.stop || run.signal.aborted) return;
     if (run.statusOf(task.id) === "done") continue;
-    const gate = gateOf(run.plan, task.id, run.statusOf);
+    const gate = run.gateOf(task);
     if (!run.gates.admit(gate)) {
       run.waiting = gate;
       return;
@@ -243,7 +246,10 @@ async function finishRun(run: RunContext, startedAt: number): Promise<RunResult>
     extra.failureClass = run.stop.failureClass;
   } else if (run.waiting) {
     outcome = "waiting";
-    const why = run.waiting.reason === "manual" ? "its phase is manual" : "it follows a checkpoint";
+    const why =
+      run.waiting.reason === "manual"
+        ? "its phase is manual"
+        : `checkpoint ${run.waiting.after ?? "?"} is done`;
     message = `waiting for confirmation before task ${run.waiting.taskId} (${why}); run again with --continue`;
     extra.waitingOn = run.waiting.taskId;
     reporter.event({

@@ -11,7 +11,6 @@ import { failureClassOf, messageOf } from "../errors.js";
 import type { Phase, Task } from "../plan/schema.js";
 import type { RunContext } from "./run-context.js";
 import { ZERO_USAGE, addUsage } from "./ports.js";
-import { gateOf } from "./scheduler.js";
 import { retriesOf, runTask, type TaskOutcome } from "./task-runner.js";
 
 const DEFAULT_CONCURRENCY = 4;
@@ -33,7 +32,9 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
         if (started.has(task.id) || run.statusOf(task.id) === "done") continue;
         const ready = (task.needs ?? []).every((n) => !inPhase.has(n) || run.statusOf(n) === "done");
         if (!ready) continue;
-        const gate = gateOf(run.plan, task.id, run.statusOf);
+        // a running checkpoint lets nothing else start: what lands after it must wait for it
+        if (checkpointRunning(phase, started, run)) break;
+        const gate = run.gateOf(task);
         if (!run.gates.admit(gate)) {
           run.waiting ??= gate;
           continue;
@@ -54,6 +55,13 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
     }
     await Promise.race(running);
   }
+}
+
+function checkpointRunning(phase: Phase, started: ReadonlySet<string>, run: RunContext): boolean {
+  return phase.tasks.some(
+    (t) =>
+      t.checkpoint && started.has(t.id) && run.statusOf(t.id) !== "done" && run.statusOf(t.id) !== "failed",
+  );
 }
 
 /** Runs one task in a fresh worktree, waits for its turn, then lands its commit (never rejects). */
@@ -125,6 +133,15 @@ async function runParallelTask(
     } else if (outcome.ok && outcome.sha) {
       const landed = await landWithFollowers(run, task, outcome.sha, landing);
       if (landed.conflict && round < conflictRetries && !run.signal.aborted) {
+        if (!run.gates.admit(run.gateOf(task))) {
+          // a checkpoint landed meanwhile: the task runs again after the confirmation
+          if (report) {
+            report.status = "pending";
+            report.attempts += total.attempts;
+            report.usage = addUsage(report.usage, total.usage);
+          }
+          return;
+        }
         run.reporter.event({
           type: "attempt",
           taskId: task.id,

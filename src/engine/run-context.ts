@@ -16,7 +16,7 @@ import {
 } from "./ports.js";
 import { withTransientRetry } from "./retry.js";
 import type { RunLock } from "./run-lock.js";
-import { GateKeeper, type Gate, type StatusOf } from "./scheduler.js";
+import { GateKeeper, gateOf, type Gate, type LandedAt, type StatusOf } from "./scheduler.js";
 import { scrubEnv } from "./scrub-env.js";
 import type { TaskOutcome, TaskRunContext } from "./task-runner.js";
 
@@ -35,6 +35,10 @@ export interface RunContext {
   gates: GateKeeper;
   reports: Map<string, TaskReport>;
   statusOf: StatusOf;
+  /** Landing order of done tasks (history first, then this run's), for the waiting points. */
+  landedAt: LandedAt;
+  /** The waiting point of a pending task now, or undefined when it may start. */
+  gateOf(task: Task): Gate | undefined;
   /** The first failure that stops the run. */
   stop?: { failureClass: FailureClass; message: string };
   waiting?: Gate;
@@ -54,8 +58,11 @@ export function createRunContext(parts: {
   lock: RunLock;
   reports: Map<string, TaskReport>;
   statusOf: StatusOf;
+  /** Done tasks' positions in the branch history. */
+  landed: Map<string, number>;
 }): RunContext {
-  const { options, clock, reporter, signal, lock, reports, statusOf } = parts;
+  const { options, clock, reporter, signal, lock, reports, statusOf, landed } = parts;
+  let nextLanding = Math.max(0, ...landed.values()) + 1;
   const { plan, workspace } = options;
   /** The head the last push sent, so that a push with nothing new is skipped. */
   let pushedHead: string | undefined;
@@ -74,6 +81,10 @@ export function createRunContext(parts: {
     gates: new GateKeeper(options.confirm ? 1 : 0),
     reports,
     statusOf,
+    landedAt: (id) => landed.get(id),
+    gateOf(task) {
+      return gateOf(plan, task.id, statusOf, this.landedAt);
+    },
     taskContext(task, ws) {
       return {
         plan,
@@ -99,6 +110,9 @@ export function createRunContext(parts: {
           [TRAILER_TASK, task.id],
           [TRAILER_PLAN_BLOB, options.planBlob],
         ],
+        // a task allowed to change nothing still leaves its record on the branch: state is read
+        // from history, so without a commit it would look pending again on the next run
+        ...(task.allow_empty ? { allowEmpty: true } : {}),
       };
     },
     async pushHead() {
@@ -125,6 +139,7 @@ export function createRunContext(parts: {
       report.durationMs = clock.now() - taskStartedAt;
       if (outcome.ok) {
         report.status = "done";
+        landed.set(task.id, nextLanding++);
         if (outcome.sha) report.sha = outcome.sha;
         reporter.event({
           type: "task-committed",

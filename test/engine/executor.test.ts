@@ -228,15 +228,43 @@ describe("executePlan: empty tasks", () => {
     expect(result.tasks[0]?.message).toMatch(/changed nothing/);
   });
 
-  it("lets an allow_empty task succeed without a commit", async () => {
+  it("records an allow_empty task that changed nothing as an empty commit with the trailers", async () => {
     const f = await setup(
       planInput([{ id: "p", tasks: [{ id: "noop", title: "Noop", run: "true", allow_empty: true }] }]),
     );
     const result = await f.run();
     expect(result.outcome).toBe("succeeded");
     expect(result.tasks[0]).toMatchObject({ status: "done", attempts: 1 });
-    expect(result.tasks[0]?.sha).toBeUndefined();
-    expect(await f.taskCommits()).toEqual([]);
+    const commits = await f.taskCommits();
+    expect(commits.map((c) => [c.subject, c.task, c.blob])).toEqual([["Noop", "noop", f.planBlob]]);
+    expect(result.tasks[0]?.sha).toBe(commits[0]?.sha);
+    expect(await f.filesOf(commits[0]!.sha)).toEqual([]);
+    // the next run finds it done in history and runs nothing
+    const again = await f.run();
+    expect(again.tasks[0]).toMatchObject({ status: "done", attempts: 0 });
+    expect(await f.taskCommits()).toHaveLength(1);
+  });
+
+  it("finishes a manual phase whose tasks are allow_empty, one --continue per task", async () => {
+    const f = await setup(
+      planInput([
+        {
+          id: "p",
+          mode: "manual",
+          tasks: [
+            { id: "m1", title: "M1", run: "true", allow_empty: true },
+            { id: "m2", title: "M2", run: "true", allow_empty: true },
+          ],
+        },
+      ]),
+    );
+    expect((await f.run()).waitingOn).toBe("m1");
+    const first = await f.run({ confirm: true });
+    expect(first).toMatchObject({ outcome: "waiting", waitingOn: "m2" });
+    const second = await f.run({ confirm: true });
+    expect(second.outcome).toBe("succeeded");
+    expect((await f.taskCommits()).map((c) => c.task)).toEqual(["m1", "m2"]);
+    expect((await f.run()).outcome).toBe("succeeded");
   });
 
   it("never commits files ignored by git", async () => {
