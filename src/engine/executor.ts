@@ -68,6 +68,8 @@ export interface TaskReport {
   usage: Usage;
   failureClass?: FailureClass;
   message?: string;
+  /** The last lines of the failed command's output, for a failed task. */
+  output?: string;
 }
 
 export interface RunResult {

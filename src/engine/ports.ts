@@ -201,6 +201,8 @@ export type EngineEvent =
       failureClass: FailureClass;
       message: string;
       attempts: number;
+      /** The last lines of the failed command's output (see failure-tail.ts), when there was one. */
+      output?: string;
       at: number;
     }
   | { type: "paused"; taskId: string; reason: "manual" | "checkpoint"; at: number }

@@ -154,12 +154,14 @@ export function createRunContext(parts: {
       report.status = "failed";
       report.failureClass = outcome.failureClass ?? "internal";
       report.message = outcome.message ?? "failed";
+      if (outcome.output) report.output = outcome.output;
       reporter.event({
         type: "task-failed",
         taskId: task.id,
         failureClass: report.failureClass,
         message: report.message,
         attempts: report.attempts,
+        ...(outcome.output ? { output: outcome.output } : {}),
         at: clock.now(),
       });
       this.stop ??= {

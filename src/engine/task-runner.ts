@@ -26,6 +26,7 @@ import {
   type Usage,
   type Workspace,
 } from "./ports.js";
+import { failureTail } from "./failure-tail.js";
 import { runCommand } from "./process-runner.js";
 import { MAX_TRANSIENT_RETRIES, backoffDelay, type BackoffOptions } from "./retry.js";
 
@@ -62,6 +63,8 @@ export interface TaskOutcome {
   usage: Usage;
   failureClass?: FailureClass;
   message?: string;
+  /** The tail of the failed command's output, for a person (failure-tail.ts). */
+  output?: string;
 }
 
 /** The verify command of a task: its own, else the plan default; undefined when switched off. */
@@ -252,7 +255,17 @@ export async function runTask(
       const canRetry =
         (failureClass === "transient" && transient < MAX_TRANSIENT_RETRIES) ||
         (failureClass === "verification" && verification < retries);
-      if (!canRetry) return { ok: false, attempts: attempt, usage, failureClass, message };
+      if (!canRetry) {
+        const tail = error instanceof VerificationError ? failureTail(error.output) : "";
+        return {
+          ok: false,
+          attempts: attempt,
+          usage,
+          failureClass,
+          message,
+          ...(tail ? { output: tail } : {}),
+        };
+      }
       reason = `${failureClass}: ${message}`;
       if (failureClass === "transient") {
         transient++;
