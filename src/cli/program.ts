@@ -14,6 +14,7 @@ import { registerRollback } from "./commands/rollback.js";
 import { createRunCommand } from "./commands/run.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerRevise } from "./commands/revise.js";
+import { registerAdopt, registerSkip } from "./commands/record.js";
 import { registerVerifyBundle } from "./commands/verify-bundle.js";
 import { runModelFor } from "./model-factory.js";
 
@@ -39,6 +40,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerPlan(program, run);
   registerRevise(program, run);
   registerVerifyBundle(program, run);
+  registerSkip(program, run);
+  registerAdopt(program, run);
   createRunCommand({ model: runModelFor })(program, run);
   return program;
 }

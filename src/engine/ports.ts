@@ -11,6 +11,8 @@ export const TRAILER_PLAN = "Planwright-Plan";
 export const TRAILER_TASK = "Planwright-Task";
 export const TRAILER_PLAN_BLOB = "Planwright-Plan-Blob";
 export const TRAILER_REVERT = "Planwright-Revert";
+/** On the record commit of a task adopted from a hand-made commit: that commit's sha. */
+export const TRAILER_ADOPTED = "Planwright-Adopted";
 
 /** A commit on the branch as the engine sees it: sha, subject and its Planwright trailers. */
 export interface HistoryCommit {

@@ -67,7 +67,8 @@ export function planRollback(plan: Plan, state: ExecutionState, taskId?: string)
   for (const id of ids) {
     const s = state.tasks.get(id);
     if (s?.status === "done" && s.sha !== undefined)
-      steps.push({ taskId: id, sha: s.sha, position: s.position ?? 0 });
+      // undoing an adopted task undoes the hand-made commit it stands for (its record is empty)
+      steps.push({ taskId: id, sha: s.adopted ?? s.sha, position: s.position ?? 0 });
   }
   steps.sort((a, b) => b.position - a.position);
   return steps.map(({ taskId: id, sha }) => ({ taskId: id, sha }));

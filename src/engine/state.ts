@@ -6,6 +6,7 @@
 import { ConflictError } from "../errors.js";
 import type { Plan } from "../plan/schema.js";
 import {
+  TRAILER_ADOPTED,
   TRAILER_PLAN,
   TRAILER_PLAN_BLOB,
   TRAILER_REVERT,
@@ -21,6 +22,8 @@ export interface TaskState {
   sha?: string;
   /** The commit that reverted it, while reverted. */
   revertSha?: string;
+  /** For a task adopted by `planwright adopt`: the hand-made commit its record stands for. */
+  adopted?: string;
   /** Index in the history given to deriveState of the task's latest commit: orders reverts. */
   position?: number;
 }
@@ -80,7 +83,8 @@ export function deriveState(plan: Plan, planBlob: string, history: readonly Hist
       // a task of an earlier version of the plan: reported below unless reverted later
       continue;
     }
-    tasks.set(taskId, { status: "done", sha: commit.sha, position });
+    const adopted = t[TRAILER_ADOPTED];
+    tasks.set(taskId, { status: "done", sha: commit.sha, position, ...(adopted ? { adopted } : {}) });
   }
 
   const [first] = stale.entries();

@@ -93,7 +93,8 @@ function checkedCommand(command: string, policy: MergedPolicy, what: string): st
 
 function nothingChanged(task: Task): VerificationError {
   return new VerificationError(
-    `task ${task.id} changed nothing; set allow_empty: true on it when that is expected`,
+    `task ${task.id} changed nothing; set allow_empty: true on it when that is expected ` +
+      `(made the change by hand? record your commit with \`planwright adopt ${task.id}\`, or skip the task)`,
   );
 }
 

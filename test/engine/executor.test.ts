@@ -208,7 +208,7 @@ describe("executePlan: empty tasks", () => {
     const result = await f.run();
     expect(result.tasks[0]).toMatchObject({ status: "failed", failureClass: "verification" });
     expect(result.tasks[0]?.message).toBe(
-      "task noop changed nothing; set allow_empty: true on it when that is expected",
+      "task noop changed nothing; set allow_empty: true on it when that is expected (made the change by hand? record your commit with `planwright adopt noop`, or skip the task)",
     );
   });
 

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
-import { executePlan, type RunResult } from "../../engine/executor.js";
+import type { RunResult } from "../../engine/executor.js";
+import { runPlan } from "../../flows/run-plan.js";
+import { formatNextCommands, nextCommandsOf } from "../next-commands.js";
 import type { Model, Reporter } from "../../engine/ports.js";
 import { EXIT_FAILURE, EXIT_OK, useColor, type CliIO } from "../io.js";
 import { JsonlReporter, teeReporter } from "../jsonl-reporter.js";
@@ -19,6 +21,7 @@ export interface RunCommandOptions {
   branch?: string;
   concurrency?: number;
   log?: string;
+  json?: boolean;
   /** Model options (see model-factory.ts). */
   model?: string;
   replay?: string;
@@ -74,6 +77,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
       .option("--branch <name>", "the remote branch to push to (default: planwright/<plan id>)")
       .option("--concurrency <n>", "most tasks of a parallel phase at once (default 4)", positiveInt)
       .option("--log <file>", "append every event as a JSON line to this file")
+      .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
       .option(
         "--model <id>",
         "the Claude model for edit tasks (default: PLANWRIGHT_MODEL or claude-sonnet-4-6)",
@@ -85,10 +89,13 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
         run(async (io) => {
           const opened = await openPlanInRepo(io, file, options.repo);
           if (!opened) return EXIT_FAILURE;
-          const { plan, planBlob, workspace } = opened;
+          const { plan, planBlob, workspace, config } = opened;
+          const target = { file, ...(options.repo !== undefined ? { repo: options.repo } : {}) };
           const log = options.log ? new JsonlReporter(resolve(io.cwd, options.log)) : undefined;
+          // with --json, stdout carries only the result
+          const say = options.json ? (t: string) => io.err(t) : (t: string) => io.out(t);
           const progress = new ProgressReporter(
-            { write: (t) => io.out(t), tty: io.isTTY && !options.dryRun, color: useColor(io) },
+            { write: say, tty: io.isTTY && !options.dryRun && !options.json, color: useColor(io) },
             plan,
           );
           const reporter: Reporter = log ? teeReporter(progress, log) : progress;
@@ -110,21 +117,28 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
           signals.once("SIGINT", onSignal);
           signals.once("SIGTERM", onSignal);
           try {
-            const result = await executePlan({
+            const result = await runPlan(config.execution.stop_on_error, {
               plan,
               planBlob,
               workspace,
               reporter,
               signal: controller.signal,
               env: io.env,
+              policy: config.policy,
+              extraDeny: config.policy.paths?.deny ?? [],
+              concurrency: options.concurrency ?? config.execution.concurrency,
               ...(model ? { model } : {}),
               ...(options.continue ? { confirm: true } : {}),
               ...(options.dryRun ? { dryRun: true } : {}),
-              ...(options.concurrency ? { concurrency: options.concurrency } : {}),
               ...(options.push
                 ? { push: { remote: options.push, branch: options.branch ?? `planwright/${plan.id}` } }
                 : {}),
             });
+            const next = result.dryRun ? [] : nextCommandsOf(result, target);
+            if (options.json) {
+              io.out(JSON.stringify({ plan: plan.id, ...result, next }, null, 2) + "\n");
+              return exitStatusOf(result);
+            }
             if (result.dryRun) {
               io.out(result.dryRun.join("\n") + "\n");
             } else {
@@ -133,8 +147,9 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
             const report = (model as { report?: () => string } | undefined)?.report;
             if (report && !result.dryRun) io.out(`${report.call(model)}\n`);
             const line = `${result.outcome}: ${result.message}\n`;
-            if (result.outcome === "failed" || result.outcome === "cancelled") io.err(`planwright: ${line}`);
-            else io.out(line);
+            if (result.outcome === "failed" || result.outcome === "cancelled") {
+              io.err(`planwright: ${line}${formatNextCommands(next)}`);
+            } else io.out(line + formatNextCommands(next));
             return exitStatusOf(result);
           } finally {
             signals.removeListener("SIGINT", onSignal);

@@ -7,14 +7,44 @@ import { openWorkspace, type GitWorkspace } from "../../git/git-workspace.js";
 import { hasErrors } from "../../plan/diagnostics.js";
 import { formatProblems, loadPlan } from "../../plan/load-plan.js";
 import type { Plan } from "../../plan/schema.js";
+import {
+  CONFIG_FILE,
+  DEFAULT_CONFIG,
+  formatConfigDiagnostic,
+  parseConfig,
+  type Config,
+} from "../../config.js";
+import { readDefaultBranchFile } from "../../git/default-branch-file.js";
 import { EXIT_FAILURE, EXIT_OK, type CliIO } from "../io.js";
 import type { Register } from "../program.js";
 
-/** A validated plan, the blob id of its file, and the repository it runs in. */
+/** A validated plan, the blob id of its file, the repository it runs in and its configuration. */
 export interface PlanInRepo {
   plan: Plan;
   planBlob: string;
   workspace: GitWorkspace;
+  /** `.github/planwright.yml` (the default branch's version when there is one), or the defaults. */
+  config: Config;
+  /** The plan file as the user named it, for the next commands printed. */
+  file: string;
+}
+
+/**
+ * The repository's configuration as GitHub would apply it: `.github/planwright.yml` from the
+ * default branch when there is one, else the working tree's, else the defaults. An invalid file
+ * is an error (never silently the defaults).
+ */
+export async function readRepoConfig(workspace: GitWorkspace): Promise<Config> {
+  const file = await readDefaultBranchFile(workspace, CONFIG_FILE);
+  if (!file) return DEFAULT_CONFIG;
+  const result = parseConfig(file.text, file.source);
+  if (!result.config) {
+    const problems = result.diagnostics
+      .filter((d) => d.severity === "error")
+      .map((d) => formatConfigDiagnostic(file.source, d));
+    throw new UsageError(problems.join("\n") || `${file.source} is invalid`);
+  }
+  return result.config;
 }
 
 /**
@@ -32,11 +62,12 @@ export async function openPlanInRepo(
   } catch {
     throw new UsageError(`${file}: no such file`);
   }
-  const result = loadPlan(bytes);
+  const workspace = await openWorkspace(resolve(io.cwd, repo ?? "."));
+  const config = await readRepoConfig(workspace);
+  const result = loadPlan(bytes, { extraDeny: config.policy.paths?.deny ?? [] });
   if (result.diagnostics.length > 0) io.err(formatProblems(file, result.diagnostics) + "\n");
   if (hasErrors(result.diagnostics) || !result.plan) return undefined;
-  const workspace = await openWorkspace(resolve(io.cwd, repo ?? "."));
-  return { plan: result.plan, planBlob: planBlobOf(bytes), workspace };
+  return { plan: result.plan, planBlob: planBlobOf(bytes), workspace, config, file };
 }
 
 /** The JSON shape of `planwright status --json`. */
@@ -69,7 +100,10 @@ export function statusReport(plan: Plan, state: ExecutionState): StatusReport {
     done: state.done,
     total: state.total,
     tasks,
-    foreign: state.foreign.map((c) => ({ sha: c.sha, subject: c.subject })),
+    // a commit made by hand and adopted as a task's result is accounted for
+    foreign: state.foreign
+      .filter((c) => ![...state.tasks.values()].some((s) => s.adopted === c.sha))
+      .map((c) => ({ sha: c.sha, subject: c.subject })),
   };
 }
 
