@@ -42,6 +42,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** `--continue`: pass exactly one waiting gate. */
   confirm?: boolean;
+  /** Earlier blobs of the plan file that count as `planBlob` (see deriveState). */
+  samePlanBlobs?: readonly string[];
   /** Describe what would run without changing anything. */
   dryRun?: boolean;
   /** The configuration's policy, merged with the plan's (allow lists intersect, deny lists add up). */
@@ -97,7 +99,12 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   const reporter = options.reporter ?? NO_REPORTER;
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = clock.now();
-  const state = deriveState(plan, options.planBlob, await workspace.history());
+  const state = deriveState(
+    plan,
+    options.planBlob,
+    await workspace.history(),
+    new Set(options.samePlanBlobs ?? []),
+  );
   const reports = new Map<string, TaskReport>();
   for (const phase of plan.phases) {
     for (const task of phase.tasks) {

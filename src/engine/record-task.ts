@@ -34,10 +34,16 @@ function taskOf(plan: Plan, taskId: string): Task {
   return task;
 }
 
-async function pendingTask(workspace: Workspace, plan: Plan, planBlob: string, taskId: string) {
+async function pendingTask(
+  workspace: Workspace,
+  plan: Plan,
+  planBlob: string,
+  taskId: string,
+  samePlanBlobs: readonly string[] = [],
+) {
   const task = taskOf(plan, taskId);
   const history = await workspace.history();
-  const state = deriveState(plan, planBlob, history);
+  const state = deriveState(plan, planBlob, history, new Set(samePlanBlobs));
   const own = state.tasks.get(task.id);
   if (own?.status === "done") {
     throw new UsageError(`task ${task.id} is already done (${(own.sha ?? "").slice(0, 7)})`);
@@ -65,8 +71,9 @@ export async function skipTask(
   plan: Plan,
   planBlob: string,
   taskId: string,
+  options: { samePlanBlobs?: readonly string[] } = {},
 ): Promise<RecordResult> {
-  const { task } = await pendingTask(workspace, plan, planBlob, taskId);
+  const { task } = await pendingTask(workspace, plan, planBlob, taskId, options.samePlanBlobs);
   const sha = await workspace.commit({
     title: `Skip "${task.title}"`,
     body: "Skipped with planwright skip: marked done without running it.",
@@ -85,9 +92,14 @@ export async function adoptCommit(
   plan: Plan,
   planBlob: string,
   taskId: string,
-  options: { commit?: string; policy: MergedPolicy; extraDeny?: readonly string[] },
+  options: {
+    commit?: string;
+    policy: MergedPolicy;
+    extraDeny?: readonly string[];
+    samePlanBlobs?: readonly string[];
+  },
 ): Promise<RecordResult> {
-  const { task, history } = await pendingTask(workspace, plan, planBlob, taskId);
+  const { task, history } = await pendingTask(workspace, plan, planBlob, taskId, options.samePlanBlobs);
   const wanted = options.commit ?? "HEAD";
   const head = await workspace.head();
   const target =

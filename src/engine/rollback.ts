@@ -33,6 +33,8 @@ export interface RollbackOptions {
   push?: { remote: string; branch: string };
   reporter?: Reporter;
   clock?: Pick<Clock, "now">;
+  /** Earlier blobs of the plan file that count as `planBlob` (see deriveState). */
+  samePlanBlobs?: readonly string[];
 }
 
 export interface RollbackResult {
@@ -88,7 +90,7 @@ export async function rollback(
   planBlob: string,
   options: RollbackOptions = {},
 ): Promise<RollbackResult> {
-  const state = deriveState(plan, planBlob, await workspace.history());
+  const state = deriveState(plan, planBlob, await workspace.history(), new Set(options.samePlanBlobs ?? []));
   const steps = planRollback(plan, state, options.taskId);
   const start = await workspace.head();
   if (steps.length === 0) return { reverted: [], head: start };

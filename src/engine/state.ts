@@ -51,7 +51,16 @@ function short(sha: string | undefined): string {
  * task commit that was later reverted no longer counts, so a fully rolled-back plan may be revised
  * and run again. Also throws when a commit names a task the plan does not have.
  */
-export function deriveState(plan: Plan, planBlob: string, history: readonly HistoryCommit[]): ExecutionState {
+export function deriveState(
+  plan: Plan,
+  planBlob: string,
+  history: readonly HistoryCommit[],
+  /**
+   * Other blobs of the plan file that count as this one: earlier versions that differ only in
+   * fields that change nothing the tasks do (the CLI's local resume after a cosmetic edit).
+   */
+  sameAs: ReadonlySet<string> = new Set(),
+): ExecutionState {
   const tasks = new Map<string, TaskState>();
   for (const phase of plan.phases) for (const task of phase.tasks) tasks.set(task.id, { status: "pending" });
   const foreign: HistoryCommit[] = [];
@@ -75,7 +84,8 @@ export function deriveState(plan: Plan, planBlob: string, history: readonly Hist
       continue;
     }
     const taskId = t[TRAILER_TASK] ?? "";
-    const blob = t[TRAILER_PLAN_BLOB];
+    const raw = t[TRAILER_PLAN_BLOB];
+    const blob = raw !== undefined && sameAs.has(raw) ? planBlob : raw;
     if (blob !== planBlob) stale.set(taskId, commit);
     else stale.delete(taskId);
     if (!tasks.has(taskId)) {

@@ -66,7 +66,9 @@ export const registerSkip: Register = (program, run) => {
           throw new UsageError("usage: planwright skip [PLAN] TASK");
         const opened = await openPlanInRepo(io, file, flags.repo);
         if (!opened) return EXIT_FAILURE;
-        const result = await skipTask(opened.workspace, opened.plan, opened.planBlob, taskId);
+        const result = await skipTask(opened.workspace, opened.plan, opened.planBlob, taskId, {
+          samePlanBlobs: opened.samePlanBlobs,
+        });
         return report(io, flags, file, "skipped", result);
       }),
     );
@@ -97,6 +99,7 @@ export const registerAdopt: Register = (program, run) => {
           ...(commit !== undefined ? { commit } : {}),
           policy: mergePolicy(opened.config.policy, opened.plan.policy),
           extraDeny: opened.config.policy.paths?.deny ?? [],
+          samePlanBlobs: opened.samePlanBlobs,
         });
         return report(io, flags, file, "adopted", result);
       }),

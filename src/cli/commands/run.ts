@@ -125,6 +125,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
               signal: controller.signal,
               env: io.env,
               policy: config.policy,
+              samePlanBlobs: opened.samePlanBlobs,
               extraDeny: config.policy.paths?.deny ?? [],
               concurrency: options.concurrency ?? config.execution.concurrency,
               ...(model ? { model } : {}),

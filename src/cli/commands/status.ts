@@ -14,7 +14,10 @@ import {
   parseConfig,
   type Config,
 } from "../../config.js";
+import { TRAILER_PLAN, TRAILER_PLAN_BLOB } from "../../engine/ports.js";
 import { readDefaultBranchFile } from "../../git/default-branch-file.js";
+import { readBlobText } from "../../git/read-blob.js";
+import { graphHash } from "../../plan/graph.js";
 import { EXIT_FAILURE, EXIT_OK, type CliIO } from "../io.js";
 import type { Register } from "../program.js";
 
@@ -27,6 +30,42 @@ export interface PlanInRepo {
   config: Config;
   /** The plan file as the user named it, for the next commands printed. */
   file: string;
+  /** Earlier blobs of the plan file on the branch whose tasks are the same (only cosmetic edits). */
+  samePlanBlobs: string[];
+}
+
+/**
+ * Blobs of earlier versions of the plan file named by this plan's task commits that describe the
+ * same tasks (equal graphHash: titles, summaries and other prose may differ). Locally, a run
+ * resumes over those with a warning; on GitHub the approval rules decide instead.
+ */
+async function cosmeticVersions(
+  io: CliIO,
+  file: string,
+  workspace: GitWorkspace,
+  plan: Plan,
+  planBlob: string,
+  extraDeny: readonly string[],
+): Promise<string[]> {
+  const blobs = new Set<string>();
+  for (const commit of await workspace.history()) {
+    const blob = commit.trailers[TRAILER_PLAN_BLOB];
+    if (commit.trailers[TRAILER_PLAN] === plan.id && blob !== undefined && blob !== planBlob) blobs.add(blob);
+  }
+  const same: string[] = [];
+  const hash = graphHash(plan);
+  for (const blob of blobs) {
+    const text = await readBlobText(workspace, blob);
+    const earlier = text === undefined ? undefined : loadPlan(text, { extraDeny }).plan;
+    if (earlier && earlier.id === plan.id && graphHash(earlier) === hash) same.push(blob);
+  }
+  if (same.length > 0) {
+    io.err(
+      `warning: ${file} changed since its tasks were committed (blob ${same.map((b) => b.slice(0, 7)).join(", ")} -> ${planBlob.slice(0, 7)}), ` +
+        "but only in fields that change no task (graph unchanged): resuming\n",
+    );
+  }
+  return same;
 }
 
 /**
@@ -67,7 +106,10 @@ export async function openPlanInRepo(
   const result = loadPlan(bytes, { extraDeny: config.policy.paths?.deny ?? [] });
   if (result.diagnostics.length > 0) io.err(formatProblems(file, result.diagnostics) + "\n");
   if (hasErrors(result.diagnostics) || !result.plan) return undefined;
-  return { plan: result.plan, planBlob: planBlobOf(bytes), workspace, config, file };
+  const planBlob = planBlobOf(bytes);
+  const extraDeny = config.policy.paths?.deny ?? [];
+  const samePlanBlobs = await cosmeticVersions(io, file, workspace, result.plan, planBlob, extraDeny);
+  return { plan: result.plan, planBlob, workspace, config, file, samePlanBlobs };
 }
 
 /** The JSON shape of `planwright status --json`. */
@@ -143,7 +185,12 @@ export const registerStatus: Register = (program, run) => {
       run(async (io) => {
         const opened = await openPlanInRepo(io, file, options.repo);
         if (!opened) return EXIT_FAILURE;
-        const state = deriveState(opened.plan, opened.planBlob, await opened.workspace.history());
+        const state = deriveState(
+          opened.plan,
+          opened.planBlob,
+          await opened.workspace.history(),
+          new Set(opened.samePlanBlobs),
+        );
         const report = statusReport(opened.plan, state);
         io.out(options.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
         return EXIT_OK;
