@@ -23,6 +23,7 @@ import { landParallelPhase } from "./parallel-phase.js";
 import { createRunContext, type RunContext } from "./run-context.js";
 import { RunLock } from "./run-lock.js";
 import { describeRun, type StatusOf } from "./scheduler.js";
+import { maxSpent, readSpendRecord, spentInHistory, writeSpendRecord } from "./spend.js";
 import { deriveState } from "./state.js";
 import { runTask, type TaskOutcome } from "./task-runner.js";
 
@@ -99,12 +100,8 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   const reporter = options.reporter ?? NO_REPORTER;
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = clock.now();
-  const state = deriveState(
-    plan,
-    options.planBlob,
-    await workspace.history(),
-    new Set(options.samePlanBlobs ?? []),
-  );
+  const history = await workspace.history();
+  const state = deriveState(plan, options.planBlob, history, new Set(options.samePlanBlobs ?? []));
   const reports = new Map<string, TaskReport>();
   for (const phase of plan.phases) {
     for (const task of phase.tasks) {
@@ -145,6 +142,10 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
 
   const lock = await RunLock.of(workspace);
   await lock.recover(workspace);
+  const gitDir = await workspace.gitDir();
+  // budgets hold across runs: start from the branch's running total or the local record of
+  // failed attempts, whichever knows more
+  const prior = maxSpent(spentInHistory(plan.id, history), await readSpendRecord(gitDir, plan.id));
 
   const run = createRunContext({
     options: await guardPushes(options),
@@ -155,6 +156,8 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
     reports,
     statusOf,
     landed,
+    prior,
+    saveSpend: (spent) => writeSpendRecord(gitDir, plan.id, spent).catch(() => undefined),
   });
   reporter.event({
     type: "run-started",
@@ -239,6 +242,7 @@ async function runInMainTree(run: RunContext, task: Task): Promise<void> {
 
 async function finishRun(run: RunContext, startedAt: number): Promise<RunResult> {
   const { clock, reporter } = run;
+  await run.saveSpend();
   const head = await run.workspace.head();
   const durationMs = clock.now() - startedAt;
   const usage = run.budget.usage;

@@ -127,6 +127,19 @@ export function addUsage(a: Usage, b: Usage): Usage {
   };
 }
 
+const spentBy = new WeakMap<object, Usage>();
+
+/** Notes what a call spent before it failed, so that a failed attempt's cost is counted too. */
+export function noteSpentUsage<E>(error: E, usage: Usage): E {
+  if (typeof error === "object" && error !== null) spentBy.set(error, usage);
+  return error;
+}
+
+/** What a failed call spent before failing, when its adapter noted it. */
+export function spentUsageOf(error: unknown): Usage | undefined {
+  return typeof error === "object" && error !== null ? spentBy.get(error) : undefined;
+}
+
 /** Result of running a command (a task's `run`, or verification). */
 export interface CommandResult {
   exitCode: number | null;

@@ -18,6 +18,7 @@ import { withTransientRetry } from "./retry.js";
 import type { RunLock } from "./run-lock.js";
 import { GateKeeper, gateOf, type Gate, type LandedAt, type StatusOf } from "./scheduler.js";
 import { scrubEnv } from "./scrub-env.js";
+import { TRAILER_SPENT, formatSpent, type Spent } from "./spend.js";
 import type { TaskOutcome, TaskRunContext } from "./task-runner.js";
 
 /** Shared state of one run, handed to the phase runners. */
@@ -46,6 +47,8 @@ export interface RunContext {
   commitRequest(task: Task): CommitRequest;
   /** Pushes HEAD when a remote is configured; a failure stops the run. */
   pushHead(): Promise<void>;
+  /** Writes the plan's running total to the local record (failed attempts leave no commit). */
+  saveSpend(): Promise<void>;
   /** Records a task's end and reports it. */
   finish(task: Task, outcome: TaskOutcome, startedAt: number): void;
 }
@@ -60,13 +63,16 @@ export function createRunContext(parts: {
   statusOf: StatusOf;
   /** Done tasks' positions in the branch history. */
   landed: Map<string, number>;
+  /** What earlier runs of the plan spent. */
+  prior?: Spent;
+  saveSpend?: (spent: Spent) => Promise<void>;
 }): RunContext {
   const { options, clock, reporter, signal, lock, reports, statusOf, landed } = parts;
   let nextLanding = Math.max(0, ...landed.values()) + 1;
   const { plan, workspace } = options;
   /** The head the last push sent, so that a push with nothing new is skipped. */
   let pushedHead: string | undefined;
-  const budget = new BudgetTracker(budgetLimits(plan.budget, options.maxTokens), clock);
+  const budget = new BudgetTracker(budgetLimits(plan.budget, options.maxTokens), clock, parts.prior);
   return {
     options,
     plan,
@@ -109,6 +115,8 @@ export function createRunContext(parts: {
           [TRAILER_PLAN, plan.id],
           [TRAILER_TASK, task.id],
           [TRAILER_PLAN_BLOB, options.planBlob],
+          // the plan's running total, so that budgets hold on the next run, wherever it runs
+          [TRAILER_SPENT, formatSpent(budget.total())],
         ],
         // a task allowed to change nothing still leaves its record on the branch: state is read
         // from history, so without a commit it would look pending again on the next run
@@ -130,6 +138,9 @@ export function createRunContext(parts: {
       } catch (error) {
         this.stop = { failureClass: failureClassOf(error), message: messageOf(error) };
       }
+    },
+    async saveSpend() {
+      await parts.saveSpend?.(budget.total());
     },
     finish(task, outcome, taskStartedAt) {
       const report = reports.get(task.id);
@@ -164,6 +175,8 @@ export function createRunContext(parts: {
         ...(outcome.output ? { output: outcome.output } : {}),
         at: clock.now(),
       });
+      // a failed attempt leaves no commit: its cost goes to the local record at once
+      void this.saveSpend();
       this.stop ??= {
         failureClass: report.failureClass,
         message: `task ${task.id} failed (${report.failureClass}): ${report.message}`,

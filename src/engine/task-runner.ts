@@ -7,6 +7,7 @@
 import {
   CancelledError,
   PolicyError,
+  TransientError,
   VerificationError,
   failureClassOf,
   messageOf,
@@ -25,6 +26,7 @@ import {
   type Reporter,
   type Usage,
   type Workspace,
+  spentUsageOf,
 } from "./ports.js";
 import { failureTail } from "./failure-tail.js";
 import { runCommand } from "./process-runner.js";
@@ -147,9 +149,20 @@ async function attemptTask(
       if (!ctx.model) throw new PolicyError("edit tasks need a model: set ANTHROPIC_API_KEY or use --replay");
       const tools = createAgentTools({ root, policy, extraDeny, runVerify });
       const request = { plan, task, attempt, tools, signal };
-      const result = await ctx.model.edit(
-        previousFailure === undefined ? request : { ...request, previousFailure },
-      );
+      let result;
+      try {
+        result = await ctx.model.edit(
+          previousFailure === undefined ? request : { ...request, previousFailure },
+        );
+      } catch (error) {
+        const lost = spentUsageOf(error);
+        if (lost) {
+          ctx.reporter.event({ type: "usage", taskId: task.id, usage: lost, at: ctx.clock.now() });
+          ctx.budget.add(lost);
+          spent(lost);
+        }
+        throw error;
+      }
       usage = result.usage;
       ctx.reporter.event({ type: "usage", taskId: task.id, usage, at: ctx.clock.now() });
       ctx.budget.add(usage);
@@ -254,7 +267,10 @@ export async function runTask(
       const failureClass = failureClassOf(error);
       const message = messageOf(error);
       const canRetry =
-        (failureClass === "transient" && transient < MAX_TRANSIENT_RETRIES) ||
+        // a transient error whose thrower already spent the retry budget is not retried on top
+        (failureClass === "transient" &&
+          transient < MAX_TRANSIENT_RETRIES &&
+          !(error instanceof TransientError && error.exhausted)) ||
         (failureClass === "verification" && verification < retries);
       if (!canRetry) {
         const tail = error instanceof VerificationError ? failureTail(error.output) : "";

@@ -56,8 +56,10 @@ describe("executePlan: task kinds", () => {
     expect(await f.filesOf(commits[2]!.sha)).toEqual(["legacy.txt"]);
     expect(await f.filesOf(commits[3]!.sha)).toEqual(["src/a.ts"]);
     const message = await f.repo.git("log", "-1", "--format=%B", commits[0]!.sha);
-    expect(message).toBe(
-      `Write docs\n\nWhy: users asked.\n\nPlanwright-Plan: 7-test\nPlanwright-Task: docs\nPlanwright-Plan-Blob: ${f.planBlob}`,
+    expect(message).toMatch(
+      new RegExp(
+        `^Write docs\n\nWhy: users asked.\n\nPlanwright-Plan: 7-test\nPlanwright-Task: docs\nPlanwright-Plan-Blob: ${f.planBlob}\nPlanwright-Spent: usd=0\\.0000 tokens=0 ms=\\d+$`,
+      ),
     );
     expect(result.usage.costUsd).toBeCloseTo(0.01);
     expect(result.tasks.map((t) => t.status)).toEqual(["done", "done", "done", "done"]);
