@@ -21,6 +21,7 @@ import { withApplyCheck, type ApplyCaps } from "./apply-check.js";
 import type { BackoffOptions } from "./retry.js";
 import { landParallelPhase } from "./parallel-phase.js";
 import { createRunContext, type RunContext } from "./run-context.js";
+import { ParallelRecord } from "./parallel-record.js";
 import { RunLock } from "./run-lock.js";
 import { describeRun, type StatusOf } from "./scheduler.js";
 import { maxSpent, readSpendRecord, spentInHistory, writeSpendRecord } from "./spend.js";
@@ -143,6 +144,8 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   const lock = await RunLock.of(workspace);
   await lock.recover(workspace);
   const gitDir = await workspace.gitDir();
+  // a killed run's parallel commands may live on in their own process groups, in their worktrees
+  await ParallelRecord.recover(gitDir, workspace);
   // budgets hold across runs: start from the branch's running total or the local record of
   // failed attempts, whichever knows more
   const prior = maxSpent(spentInHistory(plan.id, history), await readSpendRecord(gitDir, plan.id));
@@ -157,6 +160,7 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
     statusOf,
     landed,
     prior,
+    parallel: new ParallelRecord(gitDir),
     saveSpend: (spent) => writeSpendRecord(gitDir, plan.id, spent).catch(() => undefined),
   });
   reporter.event({

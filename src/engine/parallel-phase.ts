@@ -51,6 +51,7 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
     }
     if (running.size === 0) {
       await Promise.all(cleanups);
+      await run.parallel?.clear().catch(() => undefined);
       return;
     }
     await Promise.race(running);
@@ -89,12 +90,24 @@ async function runParallelTask(
           run.reporter.event({ type: "task-started", taskId: task.id, at: startedAt });
         }
         const tree = await workspace.worktree("HEAD");
+        const record = run.parallel;
+        await record?.note({ worktree: tree.root }).catch(() => undefined);
         try {
-          return await runTask(run.taskContext(task, tree), () => tree.commit(run.commitRequest(task)));
+          const context = {
+            ...run.taskContext(task, tree),
+            // a crashed run's commands are stopped by the next run (parallel-record.ts)
+            onCommand: (group: number) => void record?.note({ group }).catch(() => undefined),
+          };
+          return await runTask(context, () => tree.commit(run.commitRequest(task)));
         } finally {
           // the commit stays in the shared object store after its worktree is gone, so the
           // removal need not hold up this task's landing or the next task's start
-          cleanups.push(tree.dispose().catch(() => undefined));
+          cleanups.push(
+            tree
+              .dispose()
+              .then(() => record?.forget(tree.root))
+              .catch(() => undefined),
+          );
         }
       });
     } catch (error) {

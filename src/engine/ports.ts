@@ -83,6 +83,11 @@ export interface Workspace {
   resetHard(sha: string): Promise<void>;
   /** A separate working tree at `rev` for a parallel task; dispose() removes it. */
   worktree(rev: string): Promise<Workspace & { dispose(): Promise<void> }>;
+  /**
+   * Removes a worktree that `worktree()` made and a crashed run left behind (by its root path);
+   * a path that is not one of this repository's worktrees is left alone.
+   */
+  removeWorktree?(path: string): Promise<void>;
   /** Applies a commit made in a worktree on top of HEAD; throws ConflictError (after aborting) on conflict. */
   cherryPick(sha: string): Promise<string>;
   /**

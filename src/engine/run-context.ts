@@ -15,6 +15,7 @@ import {
   type Workspace,
 } from "./ports.js";
 import { withTransientRetry } from "./retry.js";
+import type { ParallelRecord } from "./parallel-record.js";
 import type { RunLock } from "./run-lock.js";
 import { GateKeeper, gateOf, type Gate, type LandedAt, type StatusOf } from "./scheduler.js";
 import { scrubEnv } from "./scrub-env.js";
@@ -33,6 +34,8 @@ export interface RunContext {
   budget: BudgetTracker;
   signal: AbortSignal;
   lock: RunLock;
+  /** The worktrees and commands of the parallel phase running now. */
+  parallel?: ParallelRecord;
   gates: GateKeeper;
   reports: Map<string, TaskReport>;
   statusOf: StatusOf;
@@ -65,6 +68,7 @@ export function createRunContext(parts: {
   landed: Map<string, number>;
   /** What earlier runs of the plan spent. */
   prior?: Spent;
+  parallel?: ParallelRecord;
   saveSpend?: (spent: Spent) => Promise<void>;
 }): RunContext {
   const { options, clock, reporter, signal, lock, reports, statusOf, landed } = parts;
@@ -84,6 +88,7 @@ export function createRunContext(parts: {
     budget,
     signal,
     lock,
+    ...(parts.parallel ? { parallel: parts.parallel } : {}),
     gates: new GateKeeper(options.confirm ? 1 : 0),
     reports,
     statusOf,
