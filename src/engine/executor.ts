@@ -3,7 +3,7 @@
  * each, state derived from the branch so that a re-run resumes. Parallel phases run their tasks in
  * separate worktrees and land the commits on the branch one at a time (cherry-pick).
  */
-import { failureClassOf, messageOf, type FailureClass } from "../errors.js";
+import { ConflictError, failureClassOf, messageOf, type FailureClass } from "../errors.js";
 import type { Phase, Plan, Policy, Task } from "../plan/schema.js";
 import { systemClock } from "./clock.js";
 import {
@@ -12,6 +12,7 @@ import {
   type Model,
   type Reporter,
   type RunOutcome,
+  type HistoryCommit,
   type TaskStatus,
   type Usage,
   type Workspace,
@@ -102,6 +103,7 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = clock.now();
   const history = await workspace.history();
+  checkBasePin(plan, history);
   const state = deriveState(plan, options.planBlob, history, new Set(options.samePlanBlobs ?? []));
   const reports = new Map<string, TaskReport>();
   for (const phase of plan.phases) {
@@ -178,6 +180,19 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
     else await runSequentialPhase(run, phase);
   }
   return finishRun(run, startedAt);
+}
+
+/**
+ * A plan pinned to a base commit (`base.sha`) runs only on a branch that contains it: a sha that
+ * is not in the history is a plan made for another repository or branch, or a bogus one.
+ */
+function checkBasePin(plan: Plan, history: readonly HistoryCommit[]): void {
+  const pinned = plan.base?.sha?.toLowerCase();
+  if (pinned === undefined || history.some((c) => c.sha.startsWith(pinned))) return;
+  throw new ConflictError(
+    `the plan is pinned to base ${pinned} (${plan.base?.ref ?? "?"}), which is not in this branch's history: ` +
+      "check out the branch the plan was made on, or re-plan from the current base",
+  );
 }
 
 /** The options with a workspace whose pushes pass apply-time verification first (when pushing). */

@@ -127,3 +127,18 @@ describe("waiting points", () => {
     expect(dry.dryRun?.join("\n")).toMatch(/p2: waits for --continue \(checkpoint\)/);
   });
 });
+
+describe("base pin", () => {
+  it("refuses a plan pinned to a commit that is not in the branch's history, and runs one that is", async () => {
+    const f = await setup(
+      planInput([{ id: "p", tasks: [write("a")] }], { base: { ref: "main", sha: "0123456789abcdef0123" } }),
+    );
+    await expect(f.run()).rejects.toThrow(
+      /pinned to base 0123456789abcdef0123 \(main\), which is not in this branch's history/,
+    );
+    expect(await f.taskCommits()).toEqual([]);
+    const head = await f.repo.git("rev-parse", "HEAD");
+    const pinned = { ...f.plan, base: { ref: "main", sha: head.slice(0, 12) } };
+    expect((await f.run({ plan: pinned })).outcome).toBe("succeeded");
+  });
+});
