@@ -75,13 +75,14 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 function startRun(
   dir: string,
   plan = ".planwright/plans/5-crash.yaml",
+  tmp = scratch,
 ): { done: Promise<number | null>; kill: () => void; interrupt: () => void; stderr: () => string } {
   const child = spawn(process.execPath, ["--import", TSX, CLI, "run", plan], {
     cwd: dir,
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
     // worktrees of parallel tasks land in the scratch folder, removed with it
-    env: { ...process.env, TMPDIR: scratch, NO_COLOR: "1" },
+    env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -174,13 +175,15 @@ describe("crash safety", () => {
           .concat(["a", "b", "c"].map(task))
           .join("\n") + "\n";
       const repo = await createTestRepo({ "p.yaml": plan(slow), "q.yaml": plan(quick) });
+      // its own temporary folder: the killed trials above may leave theirs in the shared one
+      const tmp = await mkdtemp(join(scratch, "par-"));
       try {
-        const run = startRun(repo.dir, "p.yaml");
+        const run = startRun(repo.dir, "p.yaml", tmp);
         const pidFiles = async () => {
           const out: string[] = [];
-          for (const dir of await readdir(scratch)) {
+          for (const dir of await readdir(tmp)) {
             if (!dir.startsWith("planwright-wt-")) continue;
-            const text = await readFile(join(scratch, dir, "tree", ".pid"), "utf8").catch(() => "");
+            const text = await readFile(join(tmp, dir, "tree", ".pid"), "utf8").catch(() => "");
             if (text.trim()) out.push(text.trim());
           }
           return out;
@@ -205,12 +208,12 @@ describe("crash safety", () => {
         expect(pids.filter(alive)).toHaveLength(3);
         expect((await repo.git("worktree", "list")).split("\n").length).toBe(4);
 
-        const again = startRun(repo.dir, "q.yaml");
+        const again = startRun(repo.dir, "q.yaml", tmp);
         expect(await again.done, again.stderr()).toBe(0);
         for (let i = 0; i < 40 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
         expect(pids.filter(alive)).toEqual([]);
         expect((await repo.git("worktree", "list")).split("\n")).toHaveLength(1);
-        expect((await readdir(scratch)).filter((d) => d.startsWith("planwright-wt-"))).toEqual([]);
+        expect((await readdir(tmp)).filter((d) => d.startsWith("planwright-wt-"))).toEqual([]);
         expect(await repo.git("status", "--porcelain", "--untracked-files=all")).toBe("");
       } finally {
         await repo.cleanup();
