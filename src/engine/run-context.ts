@@ -73,6 +73,7 @@ export function createRunContext(parts: {
 }): RunContext {
   const { options, clock, reporter, signal, lock, reports, statusOf, landed } = parts;
   let nextLanding = Math.max(0, ...landed.values()) + 1;
+  let saving: Promise<void> = Promise.resolve();
   const { plan, workspace } = options;
   /** The head the last push sent, so that a push with nothing new is skipped. */
   let pushedHead: string | undefined;
@@ -144,8 +145,11 @@ export function createRunContext(parts: {
         this.stop = { failureClass: failureClassOf(error), message: messageOf(error) };
       }
     },
-    async saveSpend() {
-      await parts.saveSpend?.(budget.total());
+    saveSpend() {
+      // one write at a time, so the last one wins and finishRun's await covers them all
+      const total = budget.total();
+      saving = saving.then(() => parts.saveSpend?.(total)).catch(() => undefined);
+      return saving;
     },
     finish(task, outcome, taskStartedAt) {
       const report = reports.get(task.id);
