@@ -21,9 +21,15 @@ export class PlanwrightError extends Error {
 export class TransientError extends PlanwrightError {
   /** Milliseconds the server asked us to wait, when it said so. */
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  /**
+   * True when whoever threw it has already spent the retry budget on it (the model client's
+   * retries): retrying again on top would multiply the requests, so callers give up.
+   */
+  readonly exhausted: boolean;
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number; exhausted?: boolean }) {
     super("transient", message, options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.exhausted = options?.exhausted ?? false;
   }
 }
 

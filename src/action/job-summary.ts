@@ -60,6 +60,13 @@ export function renderGantt(view: RunView, maxChars = MAX_GANTT_CHARS): string |
   return ["```mermaid", ...head, ...lines, "```"].join("\n");
 }
 
+/** Text in a code fence longer than any run of backticks inside it. */
+function fenced(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}text\n${text.slice(-8_000)}\n${fence}`;
+}
+
 /** The whole job summary in Markdown. */
 export function renderJobSummary(
   view: RunView,
@@ -72,6 +79,11 @@ export function renderJobSummary(
   const gantt = renderGantt(view);
   const budget = MAX_SUMMARY_CHARS - (gantt?.length ?? 0) - 2_000;
   parts.push(renderTaskTable(view, options.commitUrl, budget));
+  const failures = view.rows.filter((r) => r.status === "failed" && r.output);
+  if (failures.length > 0) {
+    parts.push("### Why it failed");
+    for (const r of failures) parts.push(`**${r.id}**: ${r.message ?? "failed"}`, fenced(r.output ?? ""));
+  }
   if (gantt) parts.push("### Timeline", gantt);
   const done = view.rows.filter((r) => r.status === "done").length;
   parts.push(

@@ -18,6 +18,7 @@ import { registerRollback } from "./commands/rollback.js";
 import { createRunCommand } from "./commands/run.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerRevise } from "./commands/revise.js";
+import { registerAdopt, registerSkip } from "./commands/record.js";
 import { registerVerifyBundle } from "./commands/verify-bundle.js";
 import type { RunCommandDeps } from "./commands/run.js";
 
@@ -43,6 +44,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerPlan(program, run);
   registerRevise(program, run);
   registerVerifyBundle(program, run);
+  registerSkip(program, run);
+  registerAdopt(program, run);
   createRunCommand({ model: lazyRunModel })(program, run);
   return program;
 }

@@ -48,6 +48,7 @@ export class ProgressReporter implements Reporter {
   private timer: NodeJS.Timeout | undefined;
   private lastDraw = 0;
   private finished = false;
+  private readonly failures: { id: string; output: string }[] = [];
 
   constructor(
     private readonly out: ProgressOutput,
@@ -112,10 +113,13 @@ export class ProgressReporter implements Reporter {
             endedAt: event.at,
             note: `${event.failureClass}: ${firstLine(event.message)}`,
           });
-        if (!this.out.tty)
+        if (event.output) this.failures.push({ id: event.taskId, output: event.output });
+        if (!this.out.tty) {
           this.out.write(
             `${this.paint("✗", 31)} ${event.taskId}: ${event.failureClass}: ${firstLine(event.message)}\n`,
           );
+          if (event.output) this.out.write(indentTail(event.taskId, event.output));
+        }
         break;
       case "paused":
         if (row)
@@ -132,7 +136,12 @@ export class ProgressReporter implements Reporter {
         this.finished = true;
         if (this.timer) clearInterval(this.timer);
         this.timer = undefined;
-        if (this.out.tty) this.redraw(true);
+        if (this.out.tty) {
+          this.redraw(true);
+          // below the tree, where it stays: why each failed task failed
+          for (const f of this.failures)
+            this.out.write(`${this.paint("✗", 31)} ${f.id}:\n${indentTail(f.id, f.output)}`);
+        }
         return;
     }
     if (this.out.tty) this.schedule();
@@ -174,6 +183,16 @@ export class ProgressReporter implements Reporter {
     const text = `${icon} ${row.id} ${row.title}${attempt}${elapsed}${detail ? ` ${this.paint(`— ${detail}`, 90)}` : ""}`;
     return text.length > 160 ? `${text.slice(0, 159)}…` : text;
   }
+}
+
+/** A failure's output tail, each line marked with its task. */
+function indentTail(taskId: string, output: string): string {
+  return (
+    plain(output)
+      .split("\n")
+      .map((l) => `  ${taskId} │ ${l}`)
+      .join("\n") + "\n"
+  );
 }
 
 function firstLine(text: string): string {

@@ -3,7 +3,7 @@
  * each, state derived from the branch so that a re-run resumes. Parallel phases run their tasks in
  * separate worktrees and land the commits on the branch one at a time (cherry-pick).
  */
-import { failureClassOf, messageOf, type FailureClass } from "../errors.js";
+import { ConflictError, failureClassOf, messageOf, type FailureClass } from "../errors.js";
 import type { Phase, Plan, Policy, Task } from "../plan/schema.js";
 import { systemClock } from "./clock.js";
 import {
@@ -12,6 +12,7 @@ import {
   type Model,
   type Reporter,
   type RunOutcome,
+  type HistoryCommit,
   type TaskStatus,
   type Usage,
   type Workspace,
@@ -24,9 +25,11 @@ import type { CommandSandbox } from "./sandbox.js";
 import type { ProofSource } from "./commit-identity.js";
 import { landParallelPhase } from "./parallel-phase.js";
 import { createRunContext, type RunContext } from "./run-context.js";
+import { ParallelRecord } from "./parallel-record.js";
 import { RunLock } from "./run-lock.js";
-import { describeRun, gateOf, type StatusOf } from "./scheduler.js";
+import { describeRun, type StatusOf } from "./scheduler.js";
 import { registerEnvFiles } from "./env-file-secrets.js";
+import { maxSpent, readSpendRecord, spentInHistory, writeSpendRecord } from "./spend.js";
 import { deriveState } from "./state.js";
 import { runTask, type TaskOutcome } from "./task-runner.js";
 import { runCommand } from "./process-runner.js";
@@ -47,6 +50,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** `--continue`: pass exactly one waiting gate. */
   confirm?: boolean;
+  /** Earlier blobs of the plan file that count as `planBlob` (see deriveState). */
+  samePlanBlobs?: readonly string[];
   /** Describe what would run without changing anything. */
   dryRun?: boolean;
   /**
@@ -87,6 +92,8 @@ export interface TaskReport {
   usage: Usage;
   failureClass?: FailureClass;
   message?: string;
+  /** The last lines of the failed command's output, for a failed task. */
+  output?: string;
 }
 
 export interface RunResult {
@@ -114,7 +121,15 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   const reporter = options.reporter ?? NO_REPORTER;
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = clock.now();
-  const state = deriveState(plan, options.planBlob, await workspace.history(), options.proofs);
+  const history = await workspace.history();
+  checkBasePin(plan, history);
+  const state = deriveState(
+    plan,
+    options.planBlob,
+    history,
+    options.proofs,
+    new Set(options.samePlanBlobs ?? []),
+  );
   const reports = new Map<string, TaskReport>();
   for (const phase of plan.phases) {
     for (const task of phase.tasks) {
@@ -130,13 +145,15 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
       });
     }
   }
+  const landed = new Map<string, number>();
+  for (const [id, s] of state.tasks) if (s.status === "done") landed.set(id, s.position ?? 0);
   const statusOf: StatusOf = (id) => {
     const status = reports.get(id)?.status;
     return status === "done" || status === "failed" || status === "running" ? status : "pending";
   };
 
   if (options.dryRun) {
-    const lines = describeRun(plan, statusOf);
+    const lines = describeRun(plan, statusOf, (id) => landed.get(id));
     return result(
       options,
       reports,
@@ -154,6 +171,12 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
   await registerEnvFiles(workspace.root);
   const lock = await RunLock.of(workspace);
   await lock.recover(workspace);
+  const gitDir = await workspace.gitDir();
+  // a killed run's parallel commands may live on in their own process groups, in their worktrees
+  await ParallelRecord.recover(gitDir, workspace);
+  // budgets hold across runs: start from the branch's running total or the local record of
+  // failed attempts, whichever knows more
+  const prior = maxSpent(spentInHistory(plan.id, history), await readSpendRecord(gitDir, plan.id));
 
   const run = createRunContext({
     options: await guardPushes(
@@ -166,6 +189,10 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
     lock,
     reports,
     statusOf,
+    landed,
+    prior,
+    parallel: new ParallelRecord(gitDir),
+    saveSpend: (spent) => writeSpendRecord(gitDir, plan.id, spent).catch(() => undefined),
   });
   reporter.event({
     type: "run-started",
@@ -183,6 +210,19 @@ export async function executePlan(options: ExecuteOptions): Promise<RunResult> {
     else await runSequentialPhase(run, phase);
   }
   return finishRun(run, startedAt);
+}
+
+/**
+ * A plan pinned to a base commit (`base.sha`) runs only on a branch that contains it: a sha that
+ * is not in the history is a plan made for another repository or branch, or a bogus one.
+ */
+function checkBasePin(plan: Plan, history: readonly HistoryCommit[]): void {
+  const pinned = plan.base?.sha?.toLowerCase();
+  if (pinned === undefined || history.some((c) => c.sha.startsWith(pinned))) return;
+  throw new ConflictError(
+    `the plan is pinned to base ${pinned} (${plan.base?.ref ?? "?"}), which is not in this branch's history: ` +
+      "check out the branch the plan was made on, or re-plan from the current base",
+  );
 }
 
 /** The options with a workspace whose pushes pass apply-time verification first (when pushing). */
@@ -209,7 +249,7 @@ async function runSequentialPhase(run: RunContext, phase: Phase): Promise<void> 
   for (const task of phase.tasks) {
     if (run.stop || run.signal.aborted) return;
     if (run.statusOf(task.id) === "done") continue;
-    const gate = gateOf(run.plan, task.id, run.statusOf);
+    const gate = run.gateOf(task);
     if (!run.gates.admit(gate)) {
       run.waiting = gate;
       return;
@@ -255,6 +295,7 @@ async function runInMainTree(run: RunContext, task: Task): Promise<void> {
 
 async function finishRun(run: RunContext, startedAt: number): Promise<RunResult> {
   const { clock, reporter } = run;
+  await run.saveSpend();
   const head = await run.workspace.head();
   const durationMs = clock.now() - startedAt;
   const usage = run.budget.usage;
@@ -271,7 +312,10 @@ async function finishRun(run: RunContext, startedAt: number): Promise<RunResult>
     extra.failureClass = run.stop.failureClass;
   } else if (run.waiting) {
     outcome = "waiting";
-    const why = run.waiting.reason === "manual" ? "its phase is manual" : "it follows a checkpoint";
+    const why =
+      run.waiting.reason === "manual"
+        ? "its phase is manual"
+        : `checkpoint ${run.waiting.after ?? "?"} is done`;
     message = `waiting for confirmation before task ${run.waiting.taskId} (${why}); run again with --continue`;
     extra.waitingOn = run.waiting.taskId;
     reporter.event({

@@ -11,7 +11,6 @@ import { failureClassOf, messageOf } from "../errors.js";
 import type { Phase, Task } from "../plan/schema.js";
 import type { RunContext } from "./run-context.js";
 import { ZERO_USAGE, addUsage } from "./ports.js";
-import { gateOf } from "./scheduler.js";
 import { retriesOf, runTask, type TaskOutcome } from "./task-runner.js";
 
 const DEFAULT_CONCURRENCY = 4;
@@ -33,7 +32,9 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
         if (started.has(task.id) || run.statusOf(task.id) === "done") continue;
         const ready = (task.needs ?? []).every((n) => !inPhase.has(n) || run.statusOf(n) === "done");
         if (!ready) continue;
-        const gate = gateOf(run.plan, task.id, run.statusOf);
+        // a running checkpoint lets nothing else start: what lands after it must wait for it
+        if (checkpointRunning(phase, started, run)) break;
+        const gate = run.gateOf(task);
         if (!run.gates.admit(gate)) {
           run.waiting ??= gate;
           continue;
@@ -50,10 +51,18 @@ export async function landParallelPhase(run: RunContext, phase: Phase): Promise<
     }
     if (running.size === 0) {
       await Promise.all(cleanups);
+      await run.parallel?.clear().catch(() => undefined);
       return;
     }
     await Promise.race(running);
   }
+}
+
+function checkpointRunning(phase: Phase, started: ReadonlySet<string>, run: RunContext): boolean {
+  return phase.tasks.some(
+    (t) =>
+      t.checkpoint && started.has(t.id) && run.statusOf(t.id) !== "done" && run.statusOf(t.id) !== "failed",
+  );
 }
 
 /** Runs one task in a fresh worktree, waits for its turn, then lands its commit (never rejects). */
@@ -81,12 +90,24 @@ async function runParallelTask(
           run.reporter.event({ type: "task-started", taskId: task.id, at: startedAt });
         }
         const tree = await workspace.worktree("HEAD");
+        const record = run.parallel;
+        await record?.note({ worktree: tree.root }).catch(() => undefined);
         try {
-          return await runTask(run.taskContext(task, tree), () => tree.commit(run.commitRequest(task)));
+          const context = {
+            ...run.taskContext(task, tree),
+            // a crashed run's commands are stopped by the next run (parallel-record.ts)
+            onCommand: (group: number) => void record?.note({ group }).catch(() => undefined),
+          };
+          return await runTask(context, () => tree.commit(run.commitRequest(task)));
         } finally {
           // the commit stays in the shared object store after its worktree is gone, so the
           // removal need not hold up this task's landing or the next task's start
-          cleanups.push(tree.dispose().catch(() => undefined));
+          cleanups.push(
+            tree
+              .dispose()
+              .then(() => record?.forget(tree.root))
+              .catch(() => undefined),
+          );
         }
       });
     } catch (error) {
@@ -125,6 +146,15 @@ async function runParallelTask(
     } else if (outcome.ok && outcome.sha) {
       const landed = await landWithFollowers(run, task, outcome.sha, landing);
       if (landed.conflict && round < conflictRetries && !run.signal.aborted) {
+        if (!run.gates.admit(run.gateOf(task))) {
+          // a checkpoint landed meanwhile: the task runs again after the confirmation
+          if (report) {
+            report.status = "pending";
+            report.attempts += total.attempts;
+            report.usage = addUsage(report.usage, total.usage);
+          }
+          return;
+        }
         run.reporter.event({
           type: "attempt",
           taskId: task.id,

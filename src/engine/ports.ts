@@ -11,6 +11,8 @@ export const TRAILER_PLAN = "Planwright-Plan";
 export const TRAILER_TASK = "Planwright-Task";
 export const TRAILER_PLAN_BLOB = "Planwright-Plan-Blob";
 export const TRAILER_REVERT = "Planwright-Revert";
+/** On the record commit of a task adopted from a hand-made commit: that commit's sha. */
+export const TRAILER_ADOPTED = "Planwright-Adopted";
 
 /** A commit on the branch as the engine sees it: sha, subject and its Planwright trailers. */
 export interface HistoryCommit {
@@ -85,6 +87,11 @@ export interface Workspace {
   resetHard(sha: string): Promise<void>;
   /** A separate working tree at `rev` for a parallel task; dispose() removes it. */
   worktree(rev: string): Promise<Workspace & { dispose(): Promise<void> }>;
+  /**
+   * Removes a worktree that `worktree()` made and a crashed run left behind (by its root path);
+   * a path that is not one of this repository's worktrees is left alone.
+   */
+  removeWorktree?(path: string): Promise<void>;
   /** Applies a commit made in a worktree on top of HEAD; throws ConflictError (after aborting) on conflict. */
   cherryPick(sha: string): Promise<string>;
   /**
@@ -134,6 +141,19 @@ export function addUsage(a: Usage, b: Usage): Usage {
     cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
     costUsd: a.costUsd + b.costUsd,
   };
+}
+
+const spentBy = new WeakMap<object, Usage>();
+
+/** Notes what a call spent before it failed, so that a failed attempt's cost is counted too. */
+export function noteSpentUsage<E>(error: E, usage: Usage): E {
+  if (typeof error === "object" && error !== null) spentBy.set(error, usage);
+  return error;
+}
+
+/** What a failed call spent before failing, when its adapter noted it. */
+export function spentUsageOf(error: unknown): Usage | undefined {
+  return typeof error === "object" && error !== null ? spentBy.get(error) : undefined;
 }
 
 /** Result of running a command (a task's `run`, or verification). */
@@ -212,6 +232,8 @@ export type EngineEvent =
       failureClass: FailureClass;
       message: string;
       attempts: number;
+      /** The last lines of the failed command's output (see failure-tail.ts), when there was one. */
+      output?: string;
       at: number;
     }
   | { type: "paused"; taskId: string; reason: "manual" | "checkpoint"; at: number }

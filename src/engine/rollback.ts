@@ -36,6 +36,8 @@ export interface RollbackOptions {
   clock?: Pick<Clock, "now">;
   /** Proofs of Planwright's commits (see commit-identity.ts); the trailers alone when absent. */
   proofs?: ProofSource;
+  /** Earlier blobs of the plan file that count as `planBlob` (see deriveState). */
+  samePlanBlobs?: readonly string[];
 }
 
 export interface RollbackResult {
@@ -70,7 +72,8 @@ export function planRollback(plan: Plan, state: ExecutionState, taskId?: string)
   for (const id of ids) {
     const s = state.tasks.get(id);
     if (s?.status === "done" && s.sha !== undefined)
-      steps.push({ taskId: id, sha: s.sha, position: s.position ?? 0 });
+      // undoing an adopted task undoes the hand-made commit it stands for (its record is empty)
+      steps.push({ taskId: id, sha: s.adopted ?? s.sha, position: s.position ?? 0 });
   }
   steps.sort((a, b) => b.position - a.position);
   return steps.map(({ taskId: id, sha }) => ({ taskId: id, sha }));
@@ -90,7 +93,13 @@ export async function rollback(
   planBlob: string,
   options: RollbackOptions = {},
 ): Promise<RollbackResult> {
-  const state = deriveState(plan, planBlob, await workspace.history(), options.proofs);
+  const state = deriveState(
+    plan,
+    planBlob,
+    await workspace.history(),
+    options.proofs,
+    new Set(options.samePlanBlobs ?? []),
+  );
   const steps = planRollback(plan, state, options.taskId);
   const start = await workspace.head();
   if (steps.length === 0) return { reverted: [], head: start };

@@ -16,9 +16,11 @@ import {
   type Workspace,
 } from "./ports.js";
 import { withTransientRetry } from "./retry.js";
+import type { ParallelRecord } from "./parallel-record.js";
 import type { RunLock } from "./run-lock.js";
-import { GateKeeper, type Gate, type StatusOf } from "./scheduler.js";
+import { GateKeeper, gateOf, type Gate, type LandedAt, type StatusOf } from "./scheduler.js";
 import { scrubEnv } from "./scrub-env.js";
+import { TRAILER_SPENT, formatSpent, type Spent } from "./spend.js";
 import type { TaskOutcome, TaskRunContext } from "./task-runner.js";
 
 /** Shared state of one run, handed to the phase runners. */
@@ -33,9 +35,15 @@ export interface RunContext {
   budget: BudgetTracker;
   signal: AbortSignal;
   lock: RunLock;
+  /** The worktrees and commands of the parallel phase running now. */
+  parallel?: ParallelRecord;
   gates: GateKeeper;
   reports: Map<string, TaskReport>;
   statusOf: StatusOf;
+  /** Landing order of done tasks (history first, then this run's), for the waiting points. */
+  landedAt: LandedAt;
+  /** The waiting point of a pending task now, or undefined when it may start. */
+  gateOf(task: Task): Gate | undefined;
   /** The first failure that stops the run. */
   stop?: { failureClass: FailureClass; message: string };
   waiting?: Gate;
@@ -48,6 +56,8 @@ export interface RunContext {
    * landed one from then on, in reports and check runs.
    */
   landedAs: Map<string, string>;
+  /** Writes the plan's running total to the local record (failed attempts leave no commit). */
+  saveSpend(): Promise<void>;
   /** Records a task's end and reports it. */
   finish(task: Task, outcome: TaskOutcome, startedAt: number): void;
 }
@@ -60,12 +70,20 @@ export function createRunContext(parts: {
   lock: RunLock;
   reports: Map<string, TaskReport>;
   statusOf: StatusOf;
+  /** Done tasks' positions in the branch history. */
+  landed: Map<string, number>;
+  /** What earlier runs of the plan spent. */
+  prior?: Spent;
+  parallel?: ParallelRecord;
+  saveSpend?: (spent: Spent) => Promise<void>;
 }): RunContext {
-  const { options, clock, reporter, signal, lock, reports, statusOf } = parts;
+  const { options, clock, reporter, signal, lock, reports, statusOf, landed } = parts;
+  let nextLanding = Math.max(0, ...landed.values()) + 1;
+  let saving: Promise<void> = Promise.resolve();
   const { plan, workspace } = options;
   /** The head the last push sent, so that a push with nothing new is skipped. */
   let pushedHead: string | undefined;
-  const budget = new BudgetTracker(budgetLimits(plan.budget, options.maxTokens), clock);
+  const budget = new BudgetTracker(budgetLimits(plan.budget, options.maxTokens), clock, parts.prior);
   return {
     options,
     plan,
@@ -77,10 +95,15 @@ export function createRunContext(parts: {
     budget,
     signal,
     lock,
+    ...(parts.parallel ? { parallel: parts.parallel } : {}),
     gates: new GateKeeper(options.confirm ? 1 : 0),
     reports,
     statusOf,
     landedAs: new Map(),
+    landedAt: (id) => landed.get(id),
+    gateOf(task) {
+      return gateOf(plan, task.id, statusOf, this.landedAt);
+    },
     taskContext(task, ws) {
       return {
         plan,
@@ -107,7 +130,12 @@ export function createRunContext(parts: {
           [TRAILER_PLAN, plan.id],
           [TRAILER_TASK, task.id],
           [TRAILER_PLAN_BLOB, options.planBlob],
+          // the plan's running total, so that budgets hold on the next run, wherever it runs
+          [TRAILER_SPENT, formatSpent(budget.total())],
         ],
+        // a task allowed to change nothing still leaves its record on the branch: state is read
+        // from history, so without a commit it would look pending again on the next run
+        ...(task.allow_empty ? { allowEmpty: true } : {}),
       };
     },
     async pushHead() {
@@ -127,6 +155,12 @@ export function createRunContext(parts: {
         this.stop = { failureClass: failureClassOf(error), message: messageOf(error) };
       }
     },
+    saveSpend() {
+      // one write at a time, so the last one wins and finishRun's await covers them all
+      const total = budget.total();
+      saving = saving.then(() => parts.saveSpend?.(total)).catch(() => undefined);
+      return saving;
+    },
     finish(task, outcome, taskStartedAt) {
       const report = reports.get(task.id);
       if (!report) return;
@@ -135,6 +169,7 @@ export function createRunContext(parts: {
       report.durationMs = clock.now() - taskStartedAt;
       if (outcome.ok) {
         report.status = "done";
+        landed.set(task.id, nextLanding++);
         const sha = outcome.sha === undefined ? undefined : (this.landedAs.get(outcome.sha) ?? outcome.sha);
         if (sha) report.sha = sha;
         reporter.event({
@@ -150,14 +185,18 @@ export function createRunContext(parts: {
       report.status = "failed";
       report.failureClass = outcome.failureClass ?? "internal";
       report.message = outcome.message ?? "failed";
+      if (outcome.output) report.output = outcome.output;
       reporter.event({
         type: "task-failed",
         taskId: task.id,
         failureClass: report.failureClass,
         message: report.message,
         attempts: report.attempts,
+        ...(outcome.output ? { output: outcome.output } : {}),
         at: clock.now(),
       });
+      // a failed attempt leaves no commit: its cost goes to the local record at once
+      void this.saveSpend();
       this.stop ??= {
         failureClass: report.failureClass,
         message: `task ${task.id} failed (${report.failureClass}): ${report.message}`,

@@ -6,7 +6,7 @@
 import { ConflictError } from "../errors.js";
 import { judgeCommit, type ProofSource } from "./commit-identity.js";
 import type { Plan } from "../plan/schema.js";
-import { TRAILER_PLAN_BLOB, type HistoryCommit } from "./ports.js";
+import { TRAILER_ADOPTED, TRAILER_PLAN_BLOB, type HistoryCommit } from "./ports.js";
 
 export type TaskExecutionStatus = "pending" | "done" | "reverted";
 
@@ -16,6 +16,8 @@ export interface TaskState {
   sha?: string;
   /** The commit that reverted it, while reverted. */
   revertSha?: string;
+  /** For a task adopted by `planwright adopt`: the hand-made commit its record stands for. */
+  adopted?: string;
   /** Index in the history given to deriveState of the task's latest commit: orders reverts. */
   position?: number;
 }
@@ -53,6 +55,11 @@ export function deriveState(
   planBlob: string,
   history: readonly HistoryCommit[],
   proofs?: ProofSource,
+  /**
+   * Other blobs of the plan file that count as this one: earlier versions that differ only in
+   * fields that change nothing the tasks do (the CLI's local resume after a cosmetic edit).
+   */
+  sameAs: ReadonlySet<string> = new Set(),
 ): ExecutionState {
   const tasks = new Map<string, TaskState>();
   for (const phase of plan.phases) for (const task of phase.tasks) tasks.set(task.id, { status: "pending" });
@@ -82,7 +89,8 @@ export function deriveState(
       continue;
     }
     const taskId = judged.claim?.task ?? "";
-    const blob = t[TRAILER_PLAN_BLOB];
+    const raw = t[TRAILER_PLAN_BLOB];
+    const blob = raw !== undefined && sameAs.has(raw) ? planBlob : raw;
     if (blob !== planBlob) stale.set(taskId, commit);
     else stale.delete(taskId);
     if (!tasks.has(taskId)) {
@@ -90,7 +98,8 @@ export function deriveState(
       // a task of an earlier version of the plan: reported below unless reverted later
       continue;
     }
-    tasks.set(taskId, { status: "done", sha: commit.sha, position });
+    const adopted = t[TRAILER_ADOPTED];
+    tasks.set(taskId, { status: "done", sha: commit.sha, position, ...(adopted ? { adopted } : {}) });
   }
 
   const [first] = stale.entries();

@@ -7,6 +7,7 @@
 import {
   CancelledError,
   PolicyError,
+  TransientError,
   VerificationError,
   failureClassOf,
   messageOf,
@@ -27,8 +28,10 @@ import {
   type Reporter,
   type Usage,
   type Workspace,
+  spentUsageOf,
 } from "./ports.js";
 import type { CommandSandbox } from "./sandbox.js";
+import { failureTail } from "./failure-tail.js";
 import { runCommand } from "./process-runner.js";
 import { refuseKnownSecrets } from "./secret-files.js";
 import { MAX_TRANSIENT_RETRIES, backoffDelay, type BackoffOptions } from "./retry.js";
@@ -70,6 +73,8 @@ export interface TaskOutcome {
   usage: Usage;
   failureClass?: FailureClass;
   message?: string;
+  /** The tail of the failed command's output, for a person (failure-tail.ts). */
+  output?: string;
 }
 
 /** The verify command of a task: its own, else the plan default; undefined when switched off. */
@@ -98,7 +103,8 @@ function checkedCommand(command: string, policy: MergedPolicy, what: string): st
 
 function nothingChanged(task: Task): VerificationError {
   return new VerificationError(
-    `task ${task.id} changed nothing; set allow_empty: true on it when that is expected`,
+    `task ${task.id} changed nothing; set allow_empty: true on it when that is expected ` +
+      `(made the change by hand? record your commit with \`planwright adopt ${task.id}\`, or skip the task)`,
   );
 }
 
@@ -165,9 +171,20 @@ async function attemptTask(
         ...(protection ? { protection } : {}),
       });
       const request = { plan, task, attempt, tools, signal };
-      const result = await ctx.model.edit(
-        previousFailure === undefined ? request : { ...request, previousFailure },
-      );
+      let result;
+      try {
+        result = await ctx.model.edit(
+          previousFailure === undefined ? request : { ...request, previousFailure },
+        );
+      } catch (error) {
+        const lost = spentUsageOf(error);
+        if (lost) {
+          ctx.reporter.event({ type: "usage", taskId: task.id, usage: lost, at: ctx.clock.now() });
+          ctx.budget.add(lost);
+          spent(lost);
+        }
+        throw error;
+      }
       usage = result.usage;
       ctx.reporter.event({ type: "usage", taskId: task.id, usage, at: ctx.clock.now() });
       ctx.budget.add(usage);
@@ -304,9 +321,22 @@ export async function runTask(
       const failureClass = failureClassOf(error);
       const message = messageOf(error);
       const canRetry =
-        (failureClass === "transient" && transient < MAX_TRANSIENT_RETRIES) ||
+        // a transient error whose thrower already spent the retry budget is not retried on top
+        (failureClass === "transient" &&
+          transient < MAX_TRANSIENT_RETRIES &&
+          !(error instanceof TransientError && error.exhausted)) ||
         (failureClass === "verification" && verification < retries);
-      if (!canRetry) return { ok: false, attempts: attempt, usage, failureClass, message };
+      if (!canRetry) {
+        const tail = error instanceof VerificationError ? failureTail(error.output) : "";
+        return {
+          ok: false,
+          attempts: attempt,
+          usage,
+          failureClass,
+          message,
+          ...(tail ? { output: tail } : {}),
+        };
+      }
       reason = `${failureClass}: ${message}`;
       if (failureClass === "transient") {
         transient++;

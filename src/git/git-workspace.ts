@@ -5,7 +5,7 @@
  */
 import { mkdtemp, readdir, rm, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { CommitInspection, CommitRequest, HistoryCommit, Workspace } from "../engine/ports.js";
 import { ConflictError, PlanwrightError, UsageError } from "../errors.js";
 import { DEFAULT_IDENTITY, GitCommandError, runGit, type GitIdentity, type GitResult } from "./run-git.js";
@@ -286,6 +286,22 @@ export class GitWorkspace implements Workspace {
       throw error;
     }
     return child;
+  }
+
+  async removeWorktree(path: string): Promise<void> {
+    const listed = await this.out(["worktree", "list", "--porcelain"]);
+    const known = listed
+      .split("\n")
+      .filter((l) => l.startsWith("worktree "))
+      .map((l) => l.slice("worktree ".length));
+    if (!known.includes(path) || path === this.root) return;
+    await this.worktreeAdmin(() => this.raw(["worktree", "remove", "--force", "--force", path])).catch(
+      () => undefined,
+    );
+    // worktree() makes each tree inside its own planwright-wt-* folder
+    const parent = dirname(path);
+    if (basename(parent).startsWith("planwright-wt-")) await rm(parent, { recursive: true, force: true });
+    await this.worktreeAdmin(() => this.raw(["worktree", "prune"])).catch(() => undefined);
   }
 
   async cherryPick(sha: string): Promise<string> {

@@ -135,6 +135,8 @@ export class CheckRunReporter implements Reporter {
             failureClass: event.failureClass,
             message: event.message,
           });
+          // the failure's own tail says why; the live output may hold only its last few lines
+          if (event.output) row.output = event.output;
           row.durationMs = at - (row.startedAt ?? at);
           this.queueTaskCheck(row, this.view.head, "failure");
         }

@@ -47,7 +47,10 @@ export interface ModelClientOptions {
   /** Defaults to ANTHROPIC_BASE_URL, else the public API. */
   baseURL?: string;
   model: string;
-  /** Retries done by the SDK inside each of our attempts. Default 2. */
+  /**
+   * Retries done by the SDK inside each of our attempts. Default 0: our attempts are the one
+   * retry budget, so "gave up after N attempts" is N requests.
+   */
   maxRetries?: number;
   /** Per HTTP request. Default 10 minutes (the SDK's). */
   timeoutMs?: number;
@@ -172,7 +175,8 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   const sdk = new Anthropic({
     apiKey,
     baseURL: options.baseURL ?? process.env["ANTHROPIC_BASE_URL"] ?? "https://api.anthropic.com",
-    maxRetries: replaying ? 0 : (options.maxRetries ?? 2),
+    // one retry budget: ours (bounded in attempts and waiting, and reported), not the SDK's inside it
+    maxRetries: replaying ? 0 : (options.maxRetries ?? 0),
     ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     ...(transport ? { fetch: transport as never } : {}),
     middleware: [quotaMiddleware],
@@ -220,6 +224,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
             throw new TransientError(`${reason}: ${typed.message}`, {
               cause: typed,
               retryAfterMs: typed.retryAfterMs,
+              exhausted: true,
             });
           }
           waited += delay;

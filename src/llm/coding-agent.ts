@@ -13,6 +13,7 @@ import { CancelledError, PlanwrightError, PolicyError } from "../errors.js";
 import {
   ZERO_USAGE,
   addUsage,
+  noteSpentUsage,
   type AgentTools,
   type Clock,
   type EditRequest,
@@ -198,7 +199,8 @@ export class ClaudeModel implements Model {
     } catch (error) {
       stats.outcome = error instanceof PolicyError ? "stopped" : "failed";
       stats.reason = error instanceof Error ? error.message : String(error);
-      throw error;
+      // the turns before the failure were paid for: the engine counts them against the budget
+      throw noteSpentUsage(error, stats.usage);
     }
   }
 

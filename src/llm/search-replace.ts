@@ -218,10 +218,26 @@ function closestLines(content: string[], search: string[]): string | undefined {
   return best >= 0 && bestScore >= 0.4 ? content.slice(best, best + size).join("\n") : undefined;
 }
 
-function countOccurrences(haystack: string, needle: string): number {
-  let count = 0;
-  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) count++;
-  return count;
+const WORD = /[\p{L}\p{N}_$]/u;
+
+/**
+ * Where `needle` occurs in `haystack` on token boundaries: a match that starts (or ends) with a word
+ * character must not continue a word there, so `count = 1` never matches inside `discount = 10`.
+ */
+function boundedOccurrences(haystack: string, needle: string): number[] {
+  const out: number[] = [];
+  if (needle === "") return out;
+  const startsWord = WORD.test(needle[0] ?? "");
+  const endsWord = WORD.test(needle.at(-1) ?? "");
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
+    const before = at > 0 ? (haystack.slice(0, at).at(-1) ?? "") : "";
+    const after = haystack[at + needle.length] ?? "";
+    if (startsWord && before !== "" && WORD.test(before)) continue;
+    if (endsWord && after !== "" && WORD.test(after)) continue;
+    if (out.length > 0 && at < (out.at(-1) ?? 0) + needle.length) continue;
+    out.push(at);
+  }
+  return out;
 }
 
 function isAlreadyApplied(content: string, block: EditBlock): boolean {
@@ -254,9 +270,12 @@ function applyOne(content: string, block: EditBlock): Outcome {
   if (indented.length > 1) return { failure: "ambiguous" };
   if (indented.length === 1) return { content: splice(indented[0]!, search.length) };
 
-  const occurrences = countOccurrences(content, block.search);
-  if (occurrences > 1) return { failure: "ambiguous" };
-  if (occurrences === 1) return { content: content.replace(block.search, () => block.replace) };
+  const occurrences = boundedOccurrences(content, block.search);
+  if (occurrences.length > 1) return { failure: "ambiguous" };
+  const [at] = occurrences;
+  if (at !== undefined) {
+    return { content: content.slice(0, at) + block.replace + content.slice(at + block.search.length) };
+  }
 
   const trimmedSearch = trimBlankEdges(search);
   if (trimmedSearch.length !== search.length) {
@@ -270,19 +289,65 @@ function applyOne(content: string, block: EditBlock): Outcome {
   return { failure: "missing" };
 }
 
+/** The ending after each `\n`-separated segment of `content` ("" after the last). */
+function lineEndings(content: string): string[] {
+  const out: string[] = [];
+  for (const m of content.matchAll(/\r?\n/g)) out.push(m[0]);
+  out.push("");
+  return out;
+}
+
+/**
+ * The line endings of `after` (LF text) given those of `before`: lines kept at the start and the
+ * end keep theirs; new lines take the ending of the first line they replace (else the one before).
+ */
+function endingsAfter(before: string, after: string, eols: readonly string[]): string[] {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  let prefix = 0;
+  while (prefix < a.length && prefix < b.length && a[prefix] === b[prefix]) prefix++;
+  let suffix = 0;
+  while (
+    suffix < a.length - prefix &&
+    suffix < b.length - prefix &&
+    a[a.length - 1 - suffix] === b[b.length - 1 - suffix]
+  )
+    suffix++;
+  const fill = eols[prefix] || eols[prefix - 1] || eols.find((e) => e !== "") || "\n";
+  const middle = b.length - prefix - suffix;
+  const out = [
+    ...eols.slice(0, prefix),
+    ...Array<string>(middle).fill(fill),
+    ...eols.slice(a.length - suffix),
+  ];
+  // the last segment has no ending; every other one has one
+  for (let i = 0; i < out.length - 1; i++) if (out[i] === "") out[i] = fill;
+  out[out.length - 1] = "";
+  return out;
+}
+
+function withEndings(text: string, eols: readonly string[]): string {
+  return text
+    .split("\n")
+    .map((line, i) => line + (eols[i] ?? ""))
+    .join("");
+}
+
 /**
  * Applies blocks in order (each sees the result of the previous ones). All must apply for `ok`;
  * failures say why, where the closest lines are and whether the change is already there.
  */
 export function applyEdits(content: string, blocks: readonly EditBlock[]): ApplyResult {
-  const crlf = content.includes("\r\n");
-  let current = crlf ? content.replace(/\r\n/g, "\n") : content;
+  // blocks are matched on LF text; each line keeps its own ending (a mixed file stays mixed)
+  let eols = lineEndings(content);
+  let current = content.replace(/\r\n/g, "\n");
   const applied: number[] = [];
   const failures: EditFailure[] = [];
   blocks.forEach((raw, index) => {
     const block = { search: raw.search.replace(/\r\n/g, "\n"), replace: raw.replace.replace(/\r\n/g, "\n") };
     const outcome = applyOne(current, block);
     if ("content" in outcome) {
+      eols = endingsAfter(current, outcome.content, eols);
       current = outcome.content;
       applied.push(index + 1);
       return;
@@ -298,7 +363,7 @@ export function applyEdits(content: string, blocks: readonly EditBlock[]): Apply
     }
     failures.push(failure);
   });
-  const out = crlf ? current.replace(/\n/g, "\r\n") : current;
+  const out = withEndings(current, eols);
   return failures.length === 0
     ? { ok: true, content: out, applied }
     : { ok: false, failures, applied, content: out };

@@ -45,6 +45,12 @@ export const budgetSchema = z.strictObject({
   max_usd: z.number().positive().optional(),
   max_minutes: z.number().positive().optional(),
   max_turns_per_task: z.number().int().positive().optional(),
+  max_tokens: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("input, output and cache tokens the whole plan may use, across runs"),
 });
 
 export const defaultsSchema = z.strictObject({

@@ -135,8 +135,8 @@ export function validatePlan(data: unknown, locator: Locator, options: ValidateO
     });
   });
 
-  checkNeeds(tasks, firstTask, data, locator, out);
-  checkCycles(tasks, firstTask, locator, out);
+  const cyclic = checkCycles(tasks, firstTask, locator, out);
+  checkNeeds(tasks, firstTask, data, locator, out, cyclic);
   checkPolicy(data, tasks, locator, options, out);
   if (options.plan) checkRisk(options.plan, locator, out);
   return out;
@@ -165,6 +165,7 @@ function checkNeeds(
   data: Obj,
   locator: Locator,
   out: Diagnostic[],
+  cyclic: ReadonlySet<number>,
 ): void {
   for (const task of tasks) {
     const seen = new Set<string>();
@@ -198,9 +199,35 @@ function checkNeeds(
             need.path,
           ),
         );
+      } else if (
+        target.phase === task.phase &&
+        target.index > task.index &&
+        !isParallel(data, task.phase) &&
+        // a cycle is reported as such, once
+        !(cyclic.has(task.index) && cyclic.has(target.index))
+      ) {
+        // sequential and manual phases run in file order: the task needed would come too late
+        out.push(
+          err(
+            locator.value(need.path),
+            `${task.label}: needs "${need.id}", which comes later in this ${modeOf(data, task.phase)} phase (tasks run in file order there: move "${need.id}" before it, or make the phase parallel)`,
+            need.path,
+          ),
+        );
       }
     }
   }
+}
+
+function modeOf(data: Obj, phase: number): string {
+  const phases = list(data["phases"]);
+  const entry = phases[phase];
+  const mode = isObj(entry) ? entry["mode"] : undefined;
+  return typeof mode === "string" ? mode : "sequential";
+}
+
+function isParallel(data: Obj, phase: number): boolean {
+  return modeOf(data, phase) === "parallel";
 }
 
 function checkCycles(
@@ -208,11 +235,13 @@ function checkCycles(
   byId: Map<string, TaskRef>,
   locator: Locator,
   out: Diagnostic[],
-): void {
+): Set<number> {
+  const cyclic = new Set<number>();
   const edges = tasks.map((t) =>
     t.needs.map((need) => byId.get(need.id)?.index).filter((i): i is number => i !== undefined),
   );
   for (const cycle of findCycles(edges)) {
+    for (const i of cycle) cyclic.add(i);
     const from = tasks[cycle[0] ?? 0];
     const to = tasks[cycle[1] ?? 0];
     const need = from?.needs.find((x) => x.id === to?.id);
@@ -220,6 +249,7 @@ function checkCycles(
     const names = cycle.map((i) => tasks[i]?.id ?? "?");
     out.push(err(locator.value(need.path), `dependency cycle: ${names.join(" -> ")}`, need.path));
   }
+  return cyclic;
 }
 
 function checkPolicy(

@@ -223,3 +223,34 @@ describe("ProgressReporter", () => {
     );
   });
 });
+
+describe("planwright run after the plan file was edited", () => {
+  it("resumes with a warning when only prose changed, and refuses when a task changed", async () => {
+    const r = await repoWithPlan();
+    const file = ".planwright/plans/9-cli.yaml";
+    expect(await main(["run", file], memoryIO(r.dir))).toBe(3);
+    // a new title and a comment: graphHash is the same
+    await writeFile(
+      join(r.dir, file),
+      PLAN.replace("title: CLI plan", "title: CLI plan, renamed").replace(
+        "title: Say bye",
+        "title: Say goodbye",
+      ),
+    );
+    await r.git("commit", "-qam", "retitle");
+    const io = memoryIO(r.dir);
+    expect(await main(["run", file, "--continue"], io)).toBe(0);
+    expect(io.stderr()).toMatch(
+      /^warning: .*9-cli\.yaml changed since its tasks were committed .*resuming$/m,
+    );
+    const status = memoryIO(r.dir);
+    expect(await main(["status", file, "--json"], status)).toBe(0);
+    expect((JSON.parse(status.stdout()) as { done: number }).done).toBe(2);
+
+    await writeFile(join(r.dir, file), PLAN.replace('content: "hello\\n"', 'content: "hi\\n"'));
+    await r.git("commit", "-qam", "change a task");
+    const changed = memoryIO(r.dir);
+    expect(await main(["run", file], changed)).toBe(1);
+    expect(changed.stderr()).toMatch(/the plan changed under the branch: task hello/);
+  });
+});

@@ -4,7 +4,7 @@
  * commit per task and the same tree as an uninterrupted run.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,13 +75,14 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 function startRun(
   dir: string,
   plan = ".planwright/plans/5-crash.yaml",
+  tmp = scratch,
 ): { done: Promise<number | null>; kill: () => void; interrupt: () => void; stderr: () => string } {
   const child = spawn(process.execPath, ["--import", TSX, CLI, "run", plan], {
     cwd: dir,
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
     // worktrees of parallel tasks land in the scratch folder, removed with it
-    env: { ...process.env, TMPDIR: scratch, NO_COLOR: "1" },
+    env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -151,6 +152,74 @@ describe("crash safety", () => {
     // the seed must actually interrupt runs, or the test proves nothing
     expect(killedMidway).toBeGreaterThanOrEqual(TRIALS / 2);
   });
+
+  it(
+    "after a SIGKILL in a parallel phase, the next run leaves no command running and no worktree behind",
+    { timeout: 60_000 },
+    async () => {
+      const slow = (id: string) =>
+        `      - { id: ${id}, title: ${id}, run: "echo $$ > .pid; exec sleep 30" }`;
+      const quick = (id: string) =>
+        `      - { id: ${id}, title: ${id}, write: { path: ${id}.txt, content: ${id} } }`;
+      const plan = (task: (id: string) => string) =>
+        [
+          "version: 1",
+          "id: 6-par",
+          "title: P",
+          "request: r",
+          "phases:",
+          "  - id: p",
+          "    mode: parallel",
+          "    tasks:",
+        ]
+          .concat(["a", "b", "c"].map(task))
+          .join("\n") + "\n";
+      const repo = await createTestRepo({ "p.yaml": plan(slow), "q.yaml": plan(quick) });
+      // its own temporary folder: the killed trials above may leave theirs in the shared one
+      const tmp = await mkdtemp(join(scratch, "par-"));
+      try {
+        const run = startRun(repo.dir, "p.yaml", tmp);
+        const pidFiles = async () => {
+          const out: string[] = [];
+          for (const dir of await readdir(tmp)) {
+            if (!dir.startsWith("planwright-wt-")) continue;
+            const text = await readFile(join(tmp, dir, "tree", ".pid"), "utf8").catch(() => "");
+            if (text.trim()) out.push(text.trim());
+          }
+          return out;
+        };
+        let pids: string[] = [];
+        for (let i = 0; i < 400 && pids.length < 3; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          pids = await pidFiles();
+        }
+        expect(pids).toHaveLength(3);
+        run.kill();
+        expect(await run.done).toBeNull();
+        const alive = (pid: string) => {
+          try {
+            process.kill(Number(pid), 0);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        // the commands run in their own process groups: killing the run's group does not stop them
+        expect(pids.filter(alive)).toHaveLength(3);
+        expect((await repo.git("worktree", "list")).split("\n").length).toBe(4);
+
+        const again = startRun(repo.dir, "q.yaml", tmp);
+        expect(await again.done, again.stderr()).toBe(0);
+        for (let i = 0; i < 40 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(pids.filter(alive)).toEqual([]);
+        expect((await repo.git("worktree", "list")).split("\n")).toHaveLength(1);
+        expect((await readdir(tmp)).filter((d) => d.startsWith("planwright-wt-"))).toEqual([]);
+        expect(await repo.git("status", "--porcelain", "--untracked-files=all")).toBe("");
+      } finally {
+        await repo.cleanup();
+      }
+    },
+  );
 
   it(
     "on SIGINT discards the running task, keeps the last task commit and exits 1",

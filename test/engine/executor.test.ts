@@ -56,8 +56,10 @@ describe("executePlan: task kinds", () => {
     expect(await f.filesOf(commits[2]!.sha)).toEqual(["legacy.txt"]);
     expect(await f.filesOf(commits[3]!.sha)).toEqual(["src/a.ts"]);
     const message = await f.repo.git("log", "-1", "--format=%B", commits[0]!.sha);
-    expect(message).toBe(
-      `Write docs\n\nWhy: users asked.\n\nPlanwright-Plan: 7-test\nPlanwright-Task: docs\nPlanwright-Plan-Blob: ${f.planBlob}`,
+    expect(message).toMatch(
+      new RegExp(
+        `^Write docs\n\nWhy: users asked.\n\nPlanwright-Plan: 7-test\nPlanwright-Task: docs\nPlanwright-Plan-Blob: ${f.planBlob}\nPlanwright-Spent: usd=0\\.0000 tokens=0 ms=\\d+$`,
+      ),
     );
     expect(result.usage.costUsd).toBeCloseTo(0.01);
     expect(result.tasks.map((t) => t.status)).toEqual(["done", "done", "done", "done"]);
@@ -208,7 +210,7 @@ describe("executePlan: empty tasks", () => {
     const result = await f.run();
     expect(result.tasks[0]).toMatchObject({ status: "failed", failureClass: "verification" });
     expect(result.tasks[0]?.message).toBe(
-      "task noop changed nothing; set allow_empty: true on it when that is expected",
+      "task noop changed nothing; set allow_empty: true on it when that is expected (made the change by hand? record your commit with `planwright adopt noop`, or skip the task)",
     );
   });
 
@@ -228,15 +230,43 @@ describe("executePlan: empty tasks", () => {
     expect(result.tasks[0]?.message).toMatch(/changed nothing/);
   });
 
-  it("lets an allow_empty task succeed without a commit", async () => {
+  it("records an allow_empty task that changed nothing as an empty commit with the trailers", async () => {
     const f = await setup(
       planInput([{ id: "p", tasks: [{ id: "noop", title: "Noop", run: "true", allow_empty: true }] }]),
     );
     const result = await f.run();
     expect(result.outcome).toBe("succeeded");
     expect(result.tasks[0]).toMatchObject({ status: "done", attempts: 1 });
-    expect(result.tasks[0]?.sha).toBeUndefined();
-    expect(await f.taskCommits()).toEqual([]);
+    const commits = await f.taskCommits();
+    expect(commits.map((c) => [c.subject, c.task, c.blob])).toEqual([["Noop", "noop", f.planBlob]]);
+    expect(result.tasks[0]?.sha).toBe(commits[0]?.sha);
+    expect(await f.filesOf(commits[0]!.sha)).toEqual([]);
+    // the next run finds it done in history and runs nothing
+    const again = await f.run();
+    expect(again.tasks[0]).toMatchObject({ status: "done", attempts: 0 });
+    expect(await f.taskCommits()).toHaveLength(1);
+  });
+
+  it("finishes a manual phase whose tasks are allow_empty, one --continue per task", async () => {
+    const f = await setup(
+      planInput([
+        {
+          id: "p",
+          mode: "manual",
+          tasks: [
+            { id: "m1", title: "M1", run: "true", allow_empty: true },
+            { id: "m2", title: "M2", run: "true", allow_empty: true },
+          ],
+        },
+      ]),
+    );
+    expect((await f.run()).waitingOn).toBe("m1");
+    const first = await f.run({ confirm: true });
+    expect(first).toMatchObject({ outcome: "waiting", waitingOn: "m2" });
+    const second = await f.run({ confirm: true });
+    expect(second.outcome).toBe("succeeded");
+    expect((await f.taskCommits()).map((c) => c.task)).toEqual(["m1", "m2"]);
+    expect((await f.run()).outcome).toBe("succeeded");
   });
 
   it("never commits files ignored by git", async () => {

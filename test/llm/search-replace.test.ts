@@ -398,3 +398,45 @@ describe("applyEdits properties", () => {
     );
   });
 });
+
+describe("applyEdits: token boundaries and line endings", () => {
+  it("never matches inside another identifier", () => {
+    const content = "const discount = 10;\nlet total = 0;\n";
+    const result = applyEdits(content, [{ search: "count = 1", replace: "count = 2" }]);
+    expect(result.ok).toBe(false);
+    expect(applyEdits(content, [{ search: "count = 10", replace: "x" }]).ok).toBe(false);
+    // the real identifier elsewhere is found, and only it changes
+    const both = "const discount = 10;\nlet count = 1, z = 0;\n";
+    expect(applyEdits(both, [{ search: "count = 1", replace: "count = 2" }])).toMatchObject({
+      ok: true,
+      content: "const discount = 10;\nlet count = 2, z = 0;\n",
+    });
+    // other spellings of the same trap: unicode letters, $ and _ continue identifiers too
+    for (const [text, search] of [
+      ["const ßcount = 1;\n", "count = 1"],
+      ["const $count = 1;\n", "count = 1"],
+      ["const my_count = 1;\n", "count = 1"],
+      ["let count = 12;\n", "count = 1"],
+    ] as const) {
+      expect(applyEdits(text, [{ search, replace: "X" }]).ok, text).toBe(false);
+    }
+    // punctuation-edged searches may sit anywhere
+    expect(applyEdits("f(a, b);\n", [{ search: "(a, b)", replace: "(b, a)" }])).toMatchObject({
+      content: "f(b, a);\n",
+    });
+  });
+
+  it("keeps each line's own ending in a mixed file", () => {
+    const content = "one\r\ntwo\nthree\r\nfour\n";
+    const result = applyEdits(content, [{ search: "two\n", replace: "TWO\nextra\n" }]);
+    expect(result).toMatchObject({ ok: true, content: "one\r\nTWO\nextra\nthree\r\nfour\n" });
+    const crlfBlock = applyEdits(content, [{ search: "three\r\n", replace: "3\r\n33\r\n" }]);
+    expect(crlfBlock).toMatchObject({ ok: true, content: "one\r\ntwo\n3\r\n33\r\nfour\n" });
+    const substring = applyEdits(content, [{ search: "four", replace: "4" }]);
+    expect(substring).toMatchObject({ ok: true, content: "one\r\ntwo\nthree\r\n4\n" });
+    // a whole-CRLF file stays CRLF, also for new lines and without a final newline
+    expect(applyEdits("a\r\nb", [{ search: "b", replace: "b\nc" }])).toMatchObject({
+      content: "a\r\nb\r\nc",
+    });
+  });
+});

@@ -73,6 +73,17 @@ describe("semantic rules", () => {
     ]);
   });
 
+  it("refuses needs on a later task of a sequential or manual phase, at the line of the needs", () => {
+    const text = planOf({ one: ["id: e, run: npm test, needs: [f]", "id: f, run: npm test"] });
+    expect(messages(text)).toEqual([
+      'error 8:51 task "e": needs "f", which comes later in this sequential phase (tasks run in file order there: move "f" before it, or make the phase parallel)',
+    ]);
+    const manual = text.replace("  - id: one\n", "  - id: one\n    mode: manual\n");
+    expect(messages(manual)).toEqual([expect.stringMatching(/^error 9:51 .*later in this manual phase/)]);
+    const parallel = text.replace("  - id: one\n", "  - id: one\n    mode: parallel\n");
+    expect(messages(parallel)).toEqual([]);
+  });
+
   it("warns about a task needed twice", () => {
     const text = planOf({ one: ["id: a, run: npm test", "id: b, run: npm test, needs: [a, a]"] });
     expect(messages(text)).toEqual(['warning 9:54 task "b": needs "a" twice']);

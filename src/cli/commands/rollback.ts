@@ -36,6 +36,7 @@ export const registerRollback: Register = (program, run) => {
         const opened = await openPlanInRepo(io, file, flags.repo);
         if (!opened) return EXIT_FAILURE;
         const result = await rollback(opened.workspace, opened.plan, opened.planBlob, {
+          samePlanBlobs: opened.samePlanBlobs,
           ...(flags.task !== undefined ? { taskId: flags.task } : {}),
           ...(flags.push !== undefined && flags.branch !== undefined
             ? { push: { remote: flags.push, branch: flags.branch } }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import type { RunResult } from "../../engine/executor.js";
+import { formatNextCommands, nextCommandsOf } from "../next-commands.js";
 import type { Model, Reporter } from "../../engine/ports.js";
 import { EXIT_FAILURE, EXIT_OK, useColor, type CliIO } from "../io.js";
 import type { Register } from "../program.js";
@@ -18,6 +19,7 @@ export interface RunCommandOptions {
   branch?: string;
   concurrency?: number;
   log?: string;
+  json?: boolean;
   /** Model options (see model-factory.ts). */
   model?: string;
   replay?: string;
@@ -78,10 +80,9 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
         new Option(
           "--sandbox <mode>",
           "run commands under bubblewrap: required (refuse without it), auto (warn and run unconfined without it), off",
-        )
-          .choices(["required", "auto", "off"])
-          .default("auto"),
+        ).choices(["required", "auto", "off"]),
       )
+      .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
       .option(
         "--model <id>",
         "the Claude model for edit tasks (default: PLANWRIGHT_MODEL or claude-sonnet-4-6)",
@@ -94,14 +95,14 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
           // the engine, git and the reporters load when a plan runs, not for --help
           const [
             { openPlanInRepo },
-            { executePlan },
+            { runPlan },
             { JsonlReporter, teeReporter },
             { ProgressReporter, formatTaskTable },
             { commandSandbox },
             { withPush },
           ] = await Promise.all([
             import("../open-plan-in-repo.js"),
-            import("../../engine/executor.js"),
+            import("../../flows/run-plan.js"),
             import("../jsonl-reporter.js"),
             import("../progress-reporter.js"),
             import("../../flows/command-sandbox.js"),
@@ -109,10 +110,13 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
           ]);
           const opened = await openPlanInRepo(io, file, options.repo);
           if (!opened) return EXIT_FAILURE;
-          const { plan, planBlob, workspace, planFile } = opened;
+          const { plan, planBlob, workspace, config, planFile } = opened;
+          const target = { file, ...(options.repo !== undefined ? { repo: options.repo } : {}) };
           const log = options.log ? new JsonlReporter(resolve(io.cwd, options.log)) : undefined;
+          // with --json, stdout carries only the result
+          const say = options.json ? (t: string) => io.err(t) : (t: string) => io.out(t);
           const progress = new ProgressReporter(
-            { write: (t) => io.out(t), tty: io.isTTY && !options.dryRun, color: useColor(io) },
+            { write: say, tty: io.isTTY && !options.dryRun && !options.json, color: useColor(io) },
             plan,
           );
           const reporter: Reporter = log ? teeReporter(progress, log) : progress;
@@ -120,7 +124,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
           const sandbox = options.dryRun
             ? undefined
             : await commandSandbox(workspace, {
-                mode: options.sandbox ?? "auto",
+                mode: options.sandbox ?? config.execution.sandbox ?? "auto",
                 env: io.env,
                 onWarning: (m) => io.err(`planwright: warning: ${m}\n`),
               });
@@ -145,7 +149,7 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
           signals.once("SIGINT", onSignal);
           signals.once("SIGTERM", onSignal);
           try {
-            const result = await executePlan({
+            const result = await runPlan(config.execution.stop_on_error, {
               plan,
               planBlob,
               workspace: pushTo ? withPush(workspace, pushTo) : workspace,
@@ -154,14 +158,22 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
               env: io.env,
               ...(sandbox ? { sandbox } : {}),
               ...(planFile ? { planFile } : {}),
+              policy: config.policy,
+              samePlanBlobs: opened.samePlanBlobs,
+              extraDeny: config.policy.paths?.deny ?? [],
+              concurrency: options.concurrency ?? config.execution.concurrency,
               ...(model ? { model } : {}),
               ...(options.continue ? { confirm: true } : {}),
               ...(options.dryRun ? { dryRun: true } : {}),
-              ...(options.concurrency ? { concurrency: options.concurrency } : {}),
               ...(options.push
                 ? { push: { remote: options.push, branch: options.branch ?? `planwright/${plan.id}` } }
                 : {}),
             });
+            const next = result.dryRun ? [] : nextCommandsOf(result, target);
+            if (options.json) {
+              io.out(JSON.stringify({ plan: plan.id, ...result, next }, null, 2) + "\n");
+              return exitStatusOf(result);
+            }
             if (result.dryRun) {
               io.out(result.dryRun.join("\n") + "\n");
             } else {
@@ -170,8 +182,9 @@ export function createRunCommand(deps: RunCommandDeps = {}): Register {
             const report = (model as { report?: () => string } | undefined)?.report;
             if (report && !result.dryRun) io.out(`${report.call(model)}\n`);
             const line = `${result.outcome}: ${result.message}\n`;
-            if (result.outcome === "failed" || result.outcome === "cancelled") io.err(`planwright: ${line}`);
-            else io.out(line);
+            if (result.outcome === "failed" || result.outcome === "cancelled") {
+              io.err(`planwright: ${line}${formatNextCommands(next)}`);
+            } else io.out(line + formatNextCommands(next));
             return exitStatusOf(result);
           } finally {
             signals.removeListener("SIGINT", onSignal);

@@ -33,7 +33,10 @@ export function statusReport(plan: Plan, state: ExecutionState): StatusReport {
     done: state.done,
     total: state.total,
     tasks,
-    foreign: state.foreign.map((c) => ({ sha: c.sha, subject: c.subject })),
+    // a commit made by hand and adopted as a task's result is accounted for
+    foreign: state.foreign
+      .filter((c) => ![...state.tasks.values()].some((s) => s.adopted === c.sha))
+      .map((c) => ({ sha: c.sha, subject: c.subject })),
   };
 }
 
@@ -77,7 +80,13 @@ export const registerStatus: Register = (program, run) => {
         ]);
         const opened = await openPlanInRepo(io, file, options.repo);
         if (!opened) return EXIT_FAILURE;
-        const state = deriveState(opened.plan, opened.planBlob, await opened.workspace.history());
+        const state = deriveState(
+          opened.plan,
+          opened.planBlob,
+          await opened.workspace.history(),
+          undefined,
+          new Set(opened.samePlanBlobs),
+        );
         const report = statusReport(opened.plan, state);
         io.out(options.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
         return EXIT_OK;
