@@ -37,6 +37,7 @@ describe("parseConfig", () => {
         concurrency: 4,
         stop_on_error: true,
         allow_forks: false,
+        sandbox_network: true,
       },
       defaults: { verify: "npm test", timeout: "10m", retries: 2 },
       policy: {
@@ -66,6 +67,7 @@ describe("parseConfig", () => {
         concurrency: 4,
         stop_on_error: true,
         allow_forks: false,
+        sandbox_network: true,
       },
       defaults: { timeout: "10m", retries: 2 },
       policy: {},
@@ -81,6 +83,7 @@ describe("parseConfig", () => {
       concurrency: 8,
       stop_on_error: true,
       allow_forks: false,
+      sandbox_network: true,
     });
     expect(config?.budget).toEqual({ max_usd: 2, max_minutes: 60, max_turns_per_task: 30 });
   });

@@ -335,14 +335,15 @@ export function withApplyCheck(workspace: Workspace, options: PushGuardOptions):
       head: sha ?? "HEAD",
       ...(done ? { done } : {}),
     });
-    for (const c of chain) {
-      const task = (await workspace.inspectCommit?.(c))?.trailers[TRAILER_TASK];
-      if (task !== undefined) done?.add(task);
-    }
     const head = chain.at(-1) ?? verified;
     // the commit checked is the commit pushed, whatever HEAD says by now
     const pushed = await workspace.push(remote, branch, head);
     verified = pushed ? pushed.head : head;
+    // done once pushed: a push that failed is checked again as it was when retried
+    for (const c of chain) {
+      const task = (await workspace.inspectCommit?.(c))?.trailers[TRAILER_TASK];
+      if (task !== undefined) done?.add(task);
+    }
     return pushed;
   });
 }

@@ -50,7 +50,8 @@ export async function proofsFromGitHub(
   base: string,
   identities: readonly string[],
 ): Promise<CommitProofs> {
-  return new CommitProofs(identities).addCommits(await gateway.listCommits(head, base));
+  // a plan branch whose base moved on has diverged from it: its own commits are what counts
+  return new CommitProofs(identities).addCommits(await gateway.listCommits(head, base, { diverged: true }));
 }
 
 /** A commit of GitHub's commit listing as the engine's history sees it (trailers parsed). */

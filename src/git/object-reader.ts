@@ -56,6 +56,10 @@ interface Pending {
 class BatchProcess {
   private child: ChildProcessWithoutNullStreams | undefined;
   private buffer: Buffer = Buffer.alloc(0);
+  /** Chunks not joined to `buffer` yet, and how many bytes `buffer` must hold before they are. */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private needed = 0;
   private readonly pending: Pending[] = [];
   private idle: NodeJS.Timeout | undefined;
 
@@ -107,9 +111,19 @@ class BatchProcess {
     });
     this.child = child;
     this.buffer = Buffer.alloc(0);
+    this.chunks = [];
+    this.chunkBytes = 0;
+    this.needed = 0;
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      // a large object arrives in many chunks: they are joined once it is complete, not per chunk
+      this.chunks.push(chunk);
+      this.chunkBytes += chunk.length;
+      if (this.buffer.length + this.chunkBytes < this.needed) return;
+      this.buffer = Buffer.concat([this.buffer, ...this.chunks]);
+      this.chunks = [];
+      this.chunkBytes = 0;
+      this.needed = 0;
       this.drain();
     });
     child.stderr.on("data", (chunk: Buffer) => {
@@ -163,7 +177,10 @@ class BatchProcess {
         continue;
       }
       // the body is followed by one newline
-      if (this.buffer.length < eol + 1 + size + 1) return;
+      if (this.buffer.length < eol + 1 + size + 1) {
+        this.needed = eol + 1 + size + 1;
+        return;
+      }
       const content = Buffer.from(this.buffer.subarray(eol + 1, eol + 1 + size));
       this.buffer = this.buffer.subarray(eol + 1 + size + 1);
       this.settle()?.resolve({ ...info, content });

@@ -200,8 +200,12 @@ export interface GitHubGateway {
   readFile(path: string, ref: string): Promise<FileContent | undefined>;
   /** Every file path of the tree at `ref` (recursive); `truncated` when GitHub cut the listing. */
   listTree(ref: string): Promise<{ paths: string[]; truncated: boolean }>;
-  /** Commits on `ref` newer than `since` (exclusive), oldest first. */
-  listCommits(ref: string, since?: string): Promise<CommitInfo[]>;
+  /**
+   * Commits on `ref` newer than `since` (exclusive), oldest first. A `ref` that no longer contains
+   * `since` is a ConflictError, unless `diverged` allows it (a branch whose base moved on): then
+   * the commits of `ref` since their merge base.
+   */
+  listCommits(ref: string, since?: string, options?: { diverged?: boolean }): Promise<CommitInfo[]>;
   /**
    * One commit of `files` on top of `parentSha`, then moves (or, with `createBranch`, creates) the
    * branch to it without force: a branch that moved meanwhile is a ConflictError.

@@ -81,7 +81,7 @@ export function contentMethods(github: GitHubCaller): ContentMethods {
       return { paths, truncated: data.truncated === true };
     },
 
-    async listCommits(ref, since) {
+    async listCommits(ref, since, options = {}) {
       if (since === undefined) {
         const items = await github.all(`list the commits of ${ref}`, "GET /repos/{owner}/{repo}/commits", {
           sha: ref,
@@ -99,7 +99,7 @@ export function contentMethods(github: GitHubCaller): ContentMethods {
             page,
           },
         );
-        if (data.status === "diverged") {
+        if (data.status === "diverged" && !options.diverged) {
           throw new ConflictError(`${ref} no longer contains ${since}: the branch was rewritten`);
         }
         const batch = Array.isArray(data.commits) ? data.commits.map(mapCommit) : [];

@@ -38,6 +38,8 @@ export interface StoredReview {
 
 /** The flow tests' fake GitHub plus what the App needs on top. */
 export class AppGitHub extends FakeGitHub {
+  /** Commits the App landed through the API (GitHub signs them): set by the tests. */
+  readonly signedByApp = new Set<string>();
   readonly reviews = new Map<number, StoredReview[]>();
   readonly reactions: { comment: number; content: string }[] = [];
   readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
@@ -107,10 +109,18 @@ export class AppGitHub extends FakeGitHub {
       for (let sha: string | undefined = m[2]; sha && sha !== m[1]; sha = this.commits.get(sha)?.parents[0]) {
         const commit = this.commits.get(sha);
         if (!commit) return [404, { message: "Not Found" }];
+        // what GitHub says of a commit the App created through the API: signed, by its bot
+        const signed = this.signedByApp.has(sha);
+        const user = signed ? { login: "planwright[bot]", type: "Bot" } : null;
         out.unshift({
           sha,
           parents: commit.parents.map((x) => ({ sha: x })),
-          commit: { message: commit.message },
+          commit: {
+            message: commit.message,
+            verification: { verified: signed, reason: signed ? "valid" : "unsigned" },
+          },
+          author: user,
+          committer: user,
         });
       }
       return [200, { status: "ahead", total_commits: out.length, commits: out }];

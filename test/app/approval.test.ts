@@ -87,12 +87,17 @@ describe("approval through reviews", () => {
     const checks = h.github.checkRuns.length;
     const message = "Add the TOTP service\n\nPlanwright-Plan: 42-add-2fa\nPlanwright-Task: totp-service\n";
     const head = h.github.push(BRANCH, { "src/auth/totp.ts": "export {};\n" }, message);
+    h.github.signedByApp.add(head);
     await h.settle("pull_request", synchronizePayload({ ...pull, sha: head }, pull.sha));
     expect(h.github.dispatches).toHaveLength(1);
     expect(h.github.checkRuns).toHaveLength(checks);
+    // the same trailers on a commit GitHub does not verify as the App's are a person's push
+    const forged = h.github.push(BRANCH, { "src/auth/totp.ts": "export const open = 1;\n" }, message);
+    await h.settle("pull_request", synchronizePayload({ ...pull, sha: forged }, head));
+    expect(h.github.checkRuns.at(-1)?.head_sha).toBe(forged);
     // A person's push in between is evaluated again.
     const human = h.github.push(BRANCH, { "notes.md": "hi\n" }, "notes");
-    await h.settle("pull_request", synchronizePayload({ ...pull, sha: human }, head));
+    await h.settle("pull_request", synchronizePayload({ ...pull, sha: human }, forged));
     expect(h.github.checkRuns.at(-1)?.head_sha).toBe(human);
     h.done();
   });

@@ -329,7 +329,7 @@ describe("executePlan: push", () => {
       },
     });
     const result = await f.run({ workspace: flaky, push: { remote: "origin", branch: "main" } });
-    expect(result.outcome).toBe("succeeded");
+    expect(result.outcome, result.message).toBe("succeeded");
     expect(await gitIn(f.repo.remote, "rev-parse", "refs/heads/main")).toBe(result.head);
   });
 

@@ -3,6 +3,8 @@ import nock from "nock";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { executePlanFlow, type PlanFlowDeps } from "../../src/flows/execute-plan.js";
+import { apiLander } from "../../src/flows/api-landing.js";
+import { ACTIONS_IDENTITY } from "../../src/flows/commit-proofs.js";
 import { createGateway } from "../../src/github/octokit-gateway.js";
 import { openWorkspace } from "../../src/git/git-workspace.js";
 import { cloneTestRepo, gitIn } from "../helpers/git-repo.js";
@@ -38,9 +40,17 @@ async function setup(): Promise<{ h: Harness; deps: PlanFlowDeps }> {
     owner: "o",
     repo: "r",
   });
+  const workspace = await openWorkspace(h.dir);
   return {
     h,
-    deps: { gateway, workspace: await openWorkspace(h.dir), checkIntervalMs: 0, commentIntervalMs: 0 },
+    deps: {
+      gateway,
+      workspace,
+      checkIntervalMs: 0,
+      commentIntervalMs: 0,
+      // as the Action lands them: through the API, signed for the workflow token's bot
+      land: apiLander({ gateway, workspace, identity: ACTIONS_IDENTITY }),
+    },
   };
 }
 
@@ -212,7 +222,9 @@ describe("retry of one task", () => {
 
 describe("pushing through the credential seam", () => {
   it("uses the checkout's branch when the remote cannot be fetched, and pushes with a server-side lease", async () => {
-    const { h, deps } = await setup();
+    // the push path (a fork's branch): no landing through the API
+    const { h, deps: withLanding } = await setup();
+    const { land: _land, ...deps } = withLanding;
     await h.approve();
     // like a private repository checked out with persist-credentials: false
     await gitIn(h.dir, "remote", "set-url", "origin", join(dirname(h.repo.remote), "unreachable.git"));

@@ -233,7 +233,14 @@ describe("listCommits", () => {
       .reply(200, { status: "ahead", total_commits: 101, commits: [apiCommit("last", "final")] });
     const commits = await gh.gateway.listCommits("planwright/7-x", PARENT);
     expect(commits).toHaveLength(101);
-    expect(commits[0]).toEqual({ sha: "a0", parents: ["0".repeat(40)], message: "m0", author: "bot" });
+    expect(commits[0]).toEqual({
+      sha: "a0",
+      parents: ["0".repeat(40)],
+      message: "m0",
+      author: "bot",
+      authorLogin: "bot",
+      verified: false,
+    });
     expect(commits[100]).toMatchObject({ sha: "last", author: "Git Name" });
     gh.done();
   });
