@@ -77,7 +77,9 @@ function startRun(
   plan = ".planwright/plans/5-crash.yaml",
   tmp = scratch,
 ): { done: Promise<number | null>; kill: () => void; interrupt: () => void; stderr: () => string } {
-  const child = spawn(process.execPath, ["--import", TSX, CLI, "run", plan], {
+  // unsandboxed: what is tried here is the engine's own recovery of commands that outlived a
+  // killed run (under bubblewrap they die with it, see test/engine/sandbox.test.ts)
+  const child = spawn(process.execPath, ["--import", TSX, CLI, "run", plan, "--sandbox", "off"], {
     cwd: dir,
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
