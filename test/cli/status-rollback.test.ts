@@ -154,12 +154,16 @@ describe("planwright status and rollback", () => {
     expect(await readFile(join(repo.dir, "x.txt"), "utf8")).toBe("hand edit\n");
   });
 
-  it("reports an edited plan as a conflict", async () => {
+  it("resumes over a cosmetic edit with a warning, and reports a structural one as a conflict", async () => {
     await doTask("make-x", { "x.txt": "x\n" });
     await repo.write({ [PLAN_FILE]: PLAN.replace("title: Demo plan", "title: Edited plan") });
+    const cosmetic = capture(repo.dir);
+    expect(await main(["status", PLAN_FILE], cosmetic)).toBe(0);
+    expect(cosmetic.stderr).toMatch(/^warning: .* only in fields that change no task .*: resuming$/m);
+    await repo.write({ [PLAN_FILE]: PLAN.replace('content: "x2\\n"', 'content: "x3\\n"') });
     const io = capture(repo.dir);
     expect(await main(["status", PLAN_FILE], io)).toBe(1);
-    expect(io.stderr).toMatch(/^planwright: the plan changed under the branch: task make-x was committed/);
+    expect(io.stderr).toMatch(/^planwright: the plan changed under the branch: task make-x was committed/m);
   });
 
   it("prints plan problems and exits 1 on an invalid plan", async () => {
