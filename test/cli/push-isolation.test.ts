@@ -5,11 +5,12 @@
  * fresh repository that has none of the checkout's configuration.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/program.js";
+import { pushIsolated } from "../../src/git/credential-push.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { createTestRepo, gitIn, type TestRepo } from "../helpers/git-repo.js";
 
@@ -64,10 +65,36 @@ phases:
       ["run", ".planwright/plans/3-push.yaml", "--push", "origin", "--branch", "main", "--sandbox", "off"],
       io,
     );
-    expect(code, err).toBe(0);
-    expect(await repo.git("config", "remote.origin.pushurl")).toBe(evil); // the tampering happened
-    const head = await repo.git("rev-parse", "HEAD");
-    expect(await gitIn(repo.remote, "rev-parse", "refs/heads/main")).toBe(head);
+    // the task is refused for changing .git and the configuration put back; nothing is pushed
+    // anywhere and the hook never runs
+    expect(code).toBe(1);
+    expect(err).toMatch(/task tamper changed the repository's own git configuration \(\.git\/config/);
+    expect(await repo.git("config", "--get", "remote.origin.pushurl").catch(() => "")).toBe("");
+    expect(await gitIn(repo.remote, "rev-parse", "refs/heads/main")).toBe(
+      await repo.git("rev-parse", "HEAD"),
+    );
+    expect(await gitIn(evil, "for-each-ref")).toBe("");
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("pushIsolated ignores the checkout's configuration: pushurl, insteadOf, hooks", async () => {
+    elsewhere = await mkdtemp(join(tmpdir(), "planwright-elsewhere-"));
+    await gitIn(elsewhere, "init", "--quiet", "--bare", "evil.git");
+    const evil = join(elsewhere, "evil.git");
+    const marker = join(elsewhere, "hook-ran");
+    repo = await createTestRepo({ "a.txt": "a\n" });
+    const url = repo.remote;
+    await repo.git("config", "remote.origin.pushurl", evil);
+    await repo.git("config", `url.${evil}.pushInsteadOf`, url);
+    await repo.write({ ".git/hooks/pre-push": `#!/bin/sh\ntouch ${marker}\n` });
+    await repo.git("config", "core.hooksPath", ".git/hooks");
+    await chmod(join(repo.dir, ".git/hooks/pre-push"), 0o755);
+    await repo.write({ "b.txt": "b\n" });
+    await repo.git("add", "b.txt");
+    await repo.git("commit", "--quiet", "-m", "b");
+    expect(await gitIn(url, "rev-parse", "refs/heads/main")).not.toBe(await repo.git("rev-parse", "HEAD"));
+    await pushIsolated(repo.dir, url, "main");
+    expect(await gitIn(url, "rev-parse", "refs/heads/main")).toBe(await repo.git("rev-parse", "HEAD"));
     expect(await gitIn(evil, "for-each-ref")).toBe("");
     expect(existsSync(marker)).toBe(false);
   });

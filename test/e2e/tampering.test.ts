@@ -111,7 +111,7 @@ describe("tampering", () => {
     const { run, text } = await planCheck(branch);
     expect(run?.conclusion).toBe("failure");
     expect(text).toMatch(
-      /refused: commit [0-9a-f]{7} \("sneak in a file"\) after the approved commit [0-9a-f]{7} is not a Planwright task/,
+      /refused: commit [0-9a-f]{7} \("sneak in a file"\) by sam after the approved commit [0-9a-f]{7} is not a Planwright task/,
     );
     expect(await taskCommits(branch)).toEqual([]);
   });

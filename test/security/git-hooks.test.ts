@@ -53,11 +53,14 @@ describe("git hooks planted by task commands", () => {
       { "README.md": "# x\n", "plant.mjs": PLANT },
     );
     const result = await fx.run();
-    expect(result.outcome, result.message).toBe("succeeded");
-    // commits, status scans, worktrees and cherry-picks of the run did not run them
+    // the task that planted them is refused and the hooks put back before any git of ours ran
+    expect(result.outcome).toBe("failed");
+    expect(result.message).toMatch(
+      /task plant changed the repository's own git configuration \(.*\.git\/hooks\/pre-commit.*\); no task may change \.git/,
+    );
     expect(await readdir(trap)).toEqual([]);
-    // though they are really there: git run the ordinary way does run them
+    // and they are gone: git run the ordinary way runs none of them
     await fx.repo.git("commit", "--quiet", "--allow-empty", "-m", "by hand");
-    expect(await readdir(trap)).toEqual(["ran.txt"]);
+    expect(await readdir(trap)).toEqual([]);
   });
 });

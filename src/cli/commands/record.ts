@@ -7,12 +7,10 @@
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { UsageError } from "../../errors.js";
-import { adoptCommit, skipTask, type RecordResult } from "../../engine/record-task.js";
-import { mergePolicy } from "../../plan/policy.js";
+import type { RecordResult } from "../../engine/record-task.js";
 import { EXIT_FAILURE, EXIT_OK, type CliIO } from "../io.js";
 import { shellWord } from "../next-commands.js";
 import type { Register } from "../program.js";
-import { openPlanInRepo } from "../open-plan-in-repo.js";
 
 interface RecordFlags {
   repo?: string;
@@ -64,6 +62,11 @@ export const registerSkip: Register = (program, run) => {
         const [taskId] = rest;
         if (taskId === undefined || rest.length > 1)
           throw new UsageError("usage: planwright skip [PLAN] TASK");
+        // the engine and git load when the command runs, not for --help
+        const [{ openPlanInRepo }, { skipTask }] = await Promise.all([
+          import("../open-plan-in-repo.js"),
+          import("../../engine/record-task.js"),
+        ]);
         const opened = await openPlanInRepo(io, file, flags.repo);
         if (!opened) return EXIT_FAILURE;
         const result = await skipTask(opened.workspace, opened.plan, opened.planBlob, taskId, {
@@ -93,6 +96,11 @@ export const registerAdopt: Register = (program, run) => {
         if (taskId === undefined || rest.length > 2) {
           throw new UsageError("usage: planwright adopt [PLAN] TASK [COMMIT]");
         }
+        const [{ openPlanInRepo }, { adoptCommit }, { mergePolicy }] = await Promise.all([
+          import("../open-plan-in-repo.js"),
+          import("../../engine/record-task.js"),
+          import("../../plan/policy.js"),
+        ]);
         const opened = await openPlanInRepo(io, file, flags.repo);
         if (!opened) return EXIT_FAILURE;
         const result = await adoptCommit(opened.workspace, opened.plan, opened.planBlob, taskId, {
