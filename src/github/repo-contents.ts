@@ -17,7 +17,8 @@ type ContentMethods = Pick<
 /** A tree entry: content inline (GitHub writes the blob), or `sha: null` to delete the path. */
 function treeEntry(file: FileChange): Raw {
   if (file.content === null) return { path: file.path, mode: "100644", type: "blob", sha: null };
-  return { path: file.path, mode: "100644", type: "blob", content: file.content };
+  // file contents bound for GitHub (the plan file the App commits) pass the redactor too
+  return { path: file.path, mode: "100644", type: "blob", content: redact(file.content) };
 }
 
 export function contentMethods(github: GitHubCaller): ContentMethods {

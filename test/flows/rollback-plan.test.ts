@@ -3,6 +3,8 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { executePlanFlow, type PlanFlowDeps } from "../../src/flows/execute-plan.js";
 import { rollbackPlanFlow } from "../../src/flows/rollback-plan.js";
+import { apiLander } from "../../src/flows/api-landing.js";
+import { ACTIONS_IDENTITY } from "../../src/flows/commit-proofs.js";
 import { createGateway } from "../../src/github/octokit-gateway.js";
 import { openWorkspace } from "../../src/git/git-workspace.js";
 import { harness, plan, type Harness } from "../action/harness.js";
@@ -26,9 +28,17 @@ async function setup(phases: Parameters<typeof plan>[0]): Promise<{ h: Harness; 
     owner: "o",
     repo: "r",
   });
+  const workspace = await openWorkspace(h.dir);
   return {
     h,
-    deps: { gateway, workspace: await openWorkspace(h.dir), checkIntervalMs: 0, commentIntervalMs: 0 },
+    // commits land through the API as the Action lands them: signed for the workflow token's bot
+    deps: {
+      gateway,
+      workspace,
+      checkIntervalMs: 0,
+      commentIntervalMs: 0,
+      land: apiLander({ gateway, workspace, identity: ACTIONS_IDENTITY }),
+    },
   };
 }
 
