@@ -114,8 +114,10 @@ async function open(path: string): Promise<void> {
         await page.goto(`${base()}${path}`);
         break;
       } catch (error) {
-        // the page's own reload (the stand-in's state changed) can cut a navigation short
-        if (attempt >= 3 || !String(error).includes("interrupted by another navigation")) throw error;
+        // the page's own reload (the stand-in's state changed) can cut a navigation short; while
+        // a run is landing its commits that happens often on a loaded machine
+        if (attempt >= 12 || !String(error).includes("interrupted by another navigation")) throw error;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
       }
     }
     await page.waitForFunction(
