@@ -43,7 +43,8 @@ describe("failureTail", () => {
 
 describe("a failed verification's tail", () => {
   it("reaches the event, the terminal and the job summary for a parallel task", async () => {
-    const script = `for i in $(seq 1 80); do echo "detail $i" >&2; done; echo "src/app.ts:12:5 - error TS2322: boom"; echo "Node.js v24.0.0"; exit 1`;
+    // one stream: the order of lines across stdout and stderr is not fixed by the pipes
+    const script = `for i in $(seq 1 80); do echo "detail $i" >&2; done; echo "src/app.ts:12:5 - error TS2322: boom" >&2; echo "Node.js v24.0.0" >&2; exit 1`;
     current = await fixture(
       planInput([
         {

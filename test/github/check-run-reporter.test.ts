@@ -48,7 +48,8 @@ function reporterFor(head: string, warnings: string[]) {
     }),
     { owner: "acme", repo: "accounts" },
   );
-  return new CheckRunReporter({ plan, gateway, head, intervalMs: 0, onWarning: (w) => warnings.push(w) });
+  // retries go one interval apart: a few syncs before the push must not use them all up
+  return new CheckRunReporter({ plan, gateway, head, intervalMs: 150, onWarning: (w) => warnings.push(w) });
 }
 
 const runsOn = (sha: string) =>
