@@ -7,7 +7,7 @@
 import type { CommitProof, ProofSource } from "../engine/commit-identity.js";
 import type { HistoryCommit } from "../engine/ports.js";
 import type { CommitInfo, GitHubGateway } from "../github/gateway.js";
-import { parseTrailers } from "../git/trailers.js";
+import { trailersOf } from "../git/commit-inspection.js";
 
 /** The login GitHub gives commits made with a workflow's own GITHUB_TOKEN. */
 export const ACTIONS_IDENTITY = "github-actions[bot]";
@@ -56,12 +56,10 @@ export async function proofsFromGitHub(
 
 /** A commit of GitHub's commit listing as the engine's history sees it (trailers parsed). */
 export function historyCommitOf(commit: CommitInfo): HistoryCommit {
-  const message = commit.message.trimEnd();
-  const paragraphs = message.split(/\n\s*\n/);
   return {
     sha: commit.sha,
     parents: commit.parents,
-    subject: message.split("\n")[0] ?? "",
-    trailers: paragraphs.length > 1 ? parseTrailers(paragraphs.at(-1) ?? "") : {},
+    subject: commit.message.split("\n")[0] ?? "",
+    trailers: trailersOf(commit.message),
   };
 }
