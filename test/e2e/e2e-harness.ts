@@ -55,6 +55,19 @@ export const CONFIG_FILES: Record<string, string> = {
   ].join("\n"),
 };
 
+/**
+ * CONFIG_FILES' configuration with execution started only by `/execute` and one approval for
+ * every risk: what the tampering, forgery and theft suites start from.
+ */
+export function manualExecutionConfig(allowRequester: boolean): string {
+  return (CONFIG_FILES[".github/planwright.yml"] ?? "")
+    .replace(
+      "approvals: { required: 1, allow_requester: true }",
+      `approvals: { required: 1, by_risk: { high: 1, critical: 1 }, allow_requester: ${allowRequester} }`,
+    )
+    .replace("auto_execute: true", "auto_execute: false");
+}
+
 /** The example repository's files (examples/repo), relative paths to contents. */
 export async function exampleRepoFiles(): Promise<Record<string, string>> {
   const base = join(ROOT, "examples", "repo");

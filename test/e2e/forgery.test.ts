@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssueRecord } from "../sandbox/sandbox-state.js";
 import { verificationOfCommit } from "../sandbox/commit-signing.js";
-import { CONFIG_FILES, startWorld, type World } from "./e2e-harness.js";
+import { manualExecutionConfig, startWorld, type World } from "./e2e-harness.js";
 import { CORE_PHASE, PLAN, submitPlan } from "./scripted-plans.js";
 
 let world: World;
@@ -19,12 +19,7 @@ const BOT = "planwright[bot]";
 beforeAll(async () => {
   world = await startWorld({
     files: {
-      ".github/planwright.yml": (CONFIG_FILES[".github/planwright.yml"] ?? "")
-        .replace(
-          "approvals: { required: 1, allow_requester: true }",
-          "approvals: { required: 1, by_risk: { high: 1, critical: 1 }, allow_requester: true }",
-        )
-        .replace("auto_execute: true", "auto_execute: false"),
+      ".github/planwright.yml": manualExecutionConfig(true),
     },
   });
   world.github.addUser("sam", "write");

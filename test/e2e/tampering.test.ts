@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssueRecord } from "../sandbox/sandbox-state.js";
-import { CONFIG_FILES, startWorld, type World } from "./e2e-harness.js";
+import { manualExecutionConfig, startWorld, type World } from "./e2e-harness.js";
 import { PLAN, submitPlan } from "./scripted-plans.js";
 
 let world: World;
@@ -14,12 +14,7 @@ let world: World;
 beforeAll(async () => {
   world = await startWorld({
     files: {
-      ".github/planwright.yml": (CONFIG_FILES[".github/planwright.yml"] ?? "")
-        .replace(
-          "approvals: { required: 1, allow_requester: true }",
-          "approvals: { required: 1, by_risk: { high: 1, critical: 1 }, allow_requester: false }",
-        )
-        .replace("auto_execute: true", "auto_execute: false"),
+      ".github/planwright.yml": manualExecutionConfig(false),
     },
   });
   world.github.addUser("sam", "write");

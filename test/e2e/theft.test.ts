@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitIn } from "../helpers/git-repo.js";
 import { BWRAP, requireTool } from "../helpers/system-tools.js";
 import type { IssueRecord } from "../sandbox/sandbox-state.js";
-import { CONFIG_FILES, startWorld, type World } from "./e2e-harness.js";
+import { manualExecutionConfig, startWorld, type World } from "./e2e-harness.js";
 import { submitPlan } from "./scripted-plans.js";
 
 const haveBwrap = requireTool("bubblewrap", BWRAP !== undefined, "apt-get install -y bubblewrap");
@@ -84,12 +84,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "planwright-theft-"));
   world = await startWorld({
     files: {
-      ".github/planwright.yml": (CONFIG_FILES[".github/planwright.yml"] ?? "")
-        .replace(
-          "approvals: { required: 1, allow_requester: true }",
-          "approvals: { required: 1, by_risk: { high: 1, critical: 1 }, allow_requester: true }",
-        )
-        .replace("auto_execute: true", "auto_execute: false"),
+      ".github/planwright.yml": manualExecutionConfig(true),
     },
     runnerEnv: { DEPLOY_TOKEN: WORKFLOW_SECRET },
     runner: {
